@@ -1,0 +1,298 @@
+/* Atomize stage (units mode): each unit becomes an atom of the community
+ * it lies in; a unit split by community boundaries becomes one atom per
+ * community, its counts apportioned by the share of its own area inside
+ * each. Shares are taken over the part of the unit that lies inside some
+ * community, so nothing is lost at the edge of the study area; a unit
+ * wholly outside every community gives its counts to the nearest atom of
+ * the nearest community. Mass is preserved exactly. Also maps atoms to the
+ * existing plan's grids (largest overlap). */
+#include <float.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Pieces below this share of a unit's inside area are slivers from
+ * misaligned boundaries: they are not split off. */
+#define SLIVER_SHARE 0.01
+
+typedef struct hits { gp_ivec v; } hits;
+
+static void collect(void *item, void *user)
+{
+    hits *h = user;
+    gp_ivec_push(&h->v, (int)(intptr_t)item);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* STRtree over geometries; items are indexes. */
+static GEOSSTRtree *index_geoms(gp_ctx *ctx, GEOSGeometry *const *g, int n, size_t stride)
+{
+    GEOSSTRtree *t = GEOSSTRtree_create_r(ctx->geos, 10);
+    if (!t)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        const GEOSGeometry *gi = *(GEOSGeometry *const *)((const char *)g + (size_t)i * stride);
+        if (gi)
+            GEOSSTRtree_insert_r(ctx->geos, t, gi, (void *)(intptr_t)i);
+    }
+    return t;
+}
+
+/* Candidate indexes whose envelope meets g, sorted (deterministic order). */
+static void query(gp_ctx *ctx, GEOSSTRtree *t, const GEOSGeometry *g, hits *h)
+{
+    h->v.n = 0;
+    GEOSSTRtree_query_r(ctx->geos, t, g, collect, h);
+    qsort(h->v.v, (size_t)h->v.n, sizeof(int), cmp_int);
+}
+
+static gp_status add_atom(gp_ctx *ctx, gp_dataset *ds, int *cap, int unit, int comm, GEOSGeometry *g,
+                          double share_hh, double share_pop, const char *suffix)
+{
+    if (ds->n_atoms == *cap) {
+        int nc = *cap ? *cap * 2 : 256;
+        gp_atom *a = realloc(ds->atoms, (size_t)nc * sizeof *a);
+        if (!a)
+            return GP_ERR_NOMEM;
+        ds->atoms = a;
+        *cap = nc;
+    }
+    gp_atom *a = &ds->atoms[ds->n_atoms];
+    memset(a, 0, sizeof *a);
+    const char *uid = ds->units[unit].id;
+    if (suffix) {
+        size_t n = strlen(uid) + strlen(suffix) + 2;
+        a->id = malloc(n);
+        if (a->id)
+            snprintf(a->id, n, "%s/%s", uid, suffix);
+    } else {
+        a->id = gp_strdup(uid);
+    }
+    if (!a->id)
+        return GP_ERR_NOMEM;
+    a->unit = unit;
+    a->community = comm;
+    a->v[GP_A_HH] = share_hh;
+    a->v[GP_A_POP] = share_pop;
+    a->geom = g;
+    a->grid = -1;
+    a->existing = -1;
+    GEOSArea_r(ctx->geos, g, &a->area);
+    GEOSGeometry *c = GEOSGetCentroid_r(ctx->geos, g);
+    if (c) {
+        GEOSGeomGetX_r(ctx->geos, c, &a->cx);
+        GEOSGeomGetY_r(ctx->geos, c, &a->cy);
+        GEOSGeom_destroy_r(ctx->geos, c);
+    }
+    ds->n_atoms++;
+    return GP_OK;
+}
+
+static int cmp_atom_comm(const void *pa, const void *pb)
+{
+    const gp_atom *a = pa, *b = pb;
+    if (a->community != b->community)
+        return (a->community > b->community) - (a->community < b->community);
+    return (a->unit > b->unit) - (a->unit < b->unit);
+}
+
+typedef struct outside { int unit, comm; } outside;
+
+static gp_status place_outside(gp_ctx *ctx, gp_dataset *ds, const outside *o, int n_out)
+{
+    for (int k = 0; k < n_out; k++) {
+        gp_unit *u = &ds->units[o[k].unit];
+        gp_community *c = &ds->comms[o[k].comm];
+        int best = -1;
+        double bd = DBL_MAX;
+        for (int i = c->first_atom; i < c->first_atom + c->n_atoms; i++) {
+            double d;
+            if (GEOSDistance_r(ctx->geos, u->geom, ds->atoms[i].geom, &d) && d < bd) {
+                bd = d;
+                best = i;
+            }
+        }
+        if (best < 0)
+            return gp_fail(ctx, GP_ERR_INPUT, "unit '%s' lies outside every community and the nearest, '%s', has "
+                           "no atoms to take its counts", u->id, c->id);
+        ds->atoms[best].v[GP_A_HH] += u->hh;
+        ds->atoms[best].v[GP_A_POP] += u->pop;
+        ds->n_units_moved++;
+        ds->pop_moved += u->pop;
+        ds->hh_moved_in_atomize += u->hh;
+        gp_log(ctx, GP_LOG_WARN, "unit '%s' lies outside every community: its %g households and %g population "
+               "go to atom '%s' of community '%s' (%.0f m away)", u->id, u->hh, u->pop, ds->atoms[best].id,
+               c->id, bd);
+    }
+    return GP_OK;
+}
+
+gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
+{
+    (void)sc;
+    GEOSContextHandle_t h = ctx->geos;
+    gp_status st = GP_OK;
+    for (int c = 0; c < ds->n_comms; c++)
+        if (!(ds->comms[c].prep = GEOSPrepare_r(h, ds->comms[c].geom)))
+            return gp_fail(ctx, GP_ERR_GEOS, "community '%s': cannot prepare geometry", ds->comms[c].id);
+    GEOSSTRtree *tree = index_geoms(ctx, &ds->comms[0].geom, ds->n_comms, sizeof(gp_community));
+    if (!tree)
+        return GP_ERR_GEOS;
+    hits hv = {{0}};
+    int cap = 0, n_out = 0;
+    outside *out = NULL;
+    double *area = malloc((size_t)ds->n_comms * sizeof *area);
+    GEOSGeometry **piece = calloc((size_t)ds->n_comms, sizeof *piece);
+    if (!area || !piece) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    for (int ui = 0; ui < ds->n_units && !st; ui++) {
+        gp_unit *u = &ds->units[ui];
+        query(ctx, tree, u->geom, &hv);
+        /* fast path: the unit lies inside one community */
+        int whole = -1;
+        for (int k = 0; k < hv.v.n && whole < 0; k++)
+            if (GEOSPreparedContains_r(h, ds->comms[hv.v.v[k]].prep, u->geom) == 1)
+                whole = hv.v.v[k];
+        if (whole >= 0) {
+            GEOSGeometry *g = GEOSGeom_clone_r(h, u->geom);
+            st = g ? add_atom(ctx, ds, &cap, ui, whole, g, u->hh, u->pop, NULL) : GP_ERR_GEOS;
+            continue;
+        }
+        double total = 0;
+        for (int k = 0; k < hv.v.n; k++) {
+            int c = hv.v.v[k];
+            area[k] = 0;
+            piece[k] = NULL;
+            if (GEOSPreparedIntersects_r(h, ds->comms[c].prep, u->geom) != 1)
+                continue;
+            GEOSGeometry *g = GEOSIntersection_r(h, u->geom, ds->comms[c].geom);
+            if (!g) {
+                st = gp_fail(ctx, GP_ERR_GEOS, "unit '%s' x community '%s': intersection failed: %s", u->id,
+                             ds->comms[c].id, gp_geos_lastmsg(ctx));
+                break;
+            }
+            GEOSArea_r(h, g, &area[k]);
+            if (area[k] <= 0) {
+                GEOSGeom_destroy_r(h, g);
+                continue;
+            }
+            piece[k] = g;
+            total += area[k];
+        }
+        if (st)
+            break;
+        if (total <= 0) {
+            /* wholly outside: nearest community takes the counts */
+            int best = -1;
+            double bd = DBL_MAX;
+            for (int c = 0; c < ds->n_comms; c++) {
+                double d;
+                if (GEOSDistance_r(h, u->geom, ds->comms[c].geom, &d) && d < bd) {
+                    bd = d;
+                    best = c;
+                }
+            }
+            outside *no = realloc(out, (size_t)(n_out + 1) * sizeof *no);
+            if (!no) {
+                st = GP_ERR_NOMEM;
+                break;
+            }
+            out = no;
+            out[n_out++] = (outside){ui, best};
+            continue;
+        }
+        /* keep pieces above the sliver share; shares over kept pieces */
+        double kept = 0;
+        int n_kept = 0, last = -1;
+        for (int k = 0; k < hv.v.n; k++)
+            if (piece[k] && area[k] >= SLIVER_SHARE * total) {
+                kept += area[k];
+                n_kept++;
+                last = k;
+            }
+        double left_hh = u->hh, left_pop = u->pop;
+        for (int k = 0; k < hv.v.n && !st; k++) {
+            if (!piece[k])
+                continue;
+            if (area[k] < SLIVER_SHARE * total) {
+                GEOSGeom_destroy_r(h, piece[k]);
+                piece[k] = NULL;
+                continue;
+            }
+            double s = area[k] / kept;
+            /* the last piece takes the remainder: sums stay exact */
+            double hh = k == last ? left_hh : u->hh * s, pop = k == last ? left_pop : u->pop * s;
+            left_hh -= hh;
+            left_pop -= pop;
+            int c = hv.v.v[k];
+            st = add_atom(ctx, ds, &cap, ui, c, piece[k], hh, pop, n_kept > 1 ? ds->comms[c].id : NULL);
+            piece[k] = NULL;
+        }
+        for (int k = 0; k < hv.v.n; k++)
+            if (piece[k]) {
+                GEOSGeom_destroy_r(h, piece[k]);
+                piece[k] = NULL;
+            }
+    }
+    if (st)
+        goto done;
+    qsort(ds->atoms, (size_t)ds->n_atoms, sizeof *ds->atoms, cmp_atom_comm);
+    for (int c = 0; c < ds->n_comms; c++)
+        ds->comms[c].first_atom = ds->comms[c].n_atoms = 0;
+    for (int i = ds->n_atoms - 1; i >= 0; i--) {
+        gp_community *c = &ds->comms[ds->atoms[i].community];
+        c->first_atom = i;
+        c->n_atoms++;
+    }
+    st = place_outside(ctx, ds, out, n_out);
+done:
+    GEOSSTRtree_destroy_r(h, tree);
+    gp_ivec_free(&hv.v);
+    free(out);
+    free(area);
+    free(piece);
+    return st;
+}
+
+gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds)
+{
+    if (!ds->has_existing || ds->n_existing == 0)
+        return GP_OK;
+    GEOSContextHandle_t h = ctx->geos;
+    GEOSSTRtree *tree = index_geoms(ctx, &ds->existing[0].geom, ds->n_existing, sizeof(gp_existing_grid));
+    if (!tree)
+        return GP_ERR_GEOS;
+    hits hv = {{0}};
+    for (int i = 0; i < ds->n_atoms; i++) {
+        gp_atom *a = &ds->atoms[i];
+        query(ctx, tree, a->geom, &hv);
+        double best = 0;
+        for (int k = 0; k < hv.v.n; k++) {
+            GEOSGeometry *g = GEOSIntersection_r(h, a->geom, ds->existing[hv.v.v[k]].geom);
+            double ar = 0;
+            if (g) {
+                GEOSArea_r(h, g, &ar);
+                GEOSGeom_destroy_r(h, g);
+            }
+            if (ar > best) {
+                best = ar;
+                a->existing = hv.v.v[k];
+            }
+        }
+        if (a->existing >= 0)
+            ds->existing[a->existing].hh += a->v[GP_A_HH];
+    }
+    GEOSSTRtree_destroy_r(h, tree);
+    gp_ivec_free(&hv.v);
+    return GP_OK;
+}

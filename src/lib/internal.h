@@ -1,0 +1,262 @@
+/*
+ * Private declarations shared by the stages of libgridplan.
+ * Not installed; the CLI must not include it (tests may).
+ */
+#ifndef GP_INTERNAL_H
+#define GP_INTERNAL_H
+
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gridplan/gridplan.h"
+
+/* ---- context (ctx.c) ---------------------------------------------------- */
+
+struct gp_ctx {
+    GEOSContextHandle_t geos;
+    gp_log_fn log_fn;
+    void *log_user;
+    gp_log_level log_max;
+    char errmsg[2048];
+    char geos_msg[512];
+};
+
+/* Records the detail of an error and returns status, so that callers can
+ * write `return gp_fail(ctx, GP_ERR_INPUT, "...", ...)`. */
+gp_status gp_fail(gp_ctx *ctx, gp_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void gp_log(gp_ctx *ctx, gp_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The last message GEOS gave on this context ("" if none). */
+const char *gp_geos_lastmsg(gp_ctx *ctx);
+
+/* GLPK guard: GLPK calls abort() on internal errors unless an error hook is
+ * set. gp_glpk_begin() installs thread-local hooks that route GLPK's
+ * terminal output to the log and turn a GLPK error into a longjmp back to
+ * the caller. Use as:
+ *     if (gp_glpk_begin(ctx) != 0) { ...GLPK failed: clean up... }
+ *     ... glp_* calls ...
+ *     gp_glpk_end();
+ * GLPK memory is freed with glp_free_env() on the error path. */
+#include <setjmp.h>
+extern _Thread_local jmp_buf *gp_glpk_jmp;
+void gp_glpk_hooks_install(gp_ctx *ctx, jmp_buf *jb);
+void gp_glpk_hooks_remove(void);
+#define gp_glpk_begin(ctx, jb) (gp_glpk_hooks_install((ctx), &(jb)), setjmp(jb))
+
+/* ---- small utilities (util.c) ------------------------------------------- */
+
+char *gp_strdup(const char *s);
+char *gp_strndup(const char *s, size_t n);
+char *gp_path_join(const char *dir, const char *path);   /* malloc'd */
+char *gp_path_dirname(const char *path);                 /* malloc'd */
+bool gp_path_is_abs(const char *path);
+int gp_rmtree(const char *path);                         /* 0 on success */
+double gp_now(void);                                     /* monotonic seconds */
+/* FNV-1a 64-bit checksum of a file's bytes, as 16 hex digits; false on error. */
+bool gp_file_checksum(const char *path, char out[17]);
+/* Strict number parse: the whole string (after trimming) must be a finite
+ * number. */
+bool gp_parse_double(const char *s, double *out);
+bool gp_parse_int(const char *s, long *out);
+/* Parses "MIN..MAX" where either side may be empty; missing sides are
+ * -inf / +inf. */
+bool gp_parse_range(const char *s, double *lo, double *hi);
+
+/* Growable arrays of int. */
+typedef struct gp_ivec { int *v; int n, cap; } gp_ivec;
+bool gp_ivec_push(gp_ivec *a, int x);
+void gp_ivec_free(gp_ivec *a);
+
+/* Minimal JSON writer (json.c): streams to a FILE with correct escaping. */
+#include <stdio.h>
+typedef struct gp_json {
+    FILE *f;
+    int depth;
+    bool first[64];
+    bool after_key;
+} gp_json;
+void gp_json_init(gp_json *j, FILE *f);
+void gp_json_obj_begin(gp_json *j);
+void gp_json_obj_end(gp_json *j);
+void gp_json_arr_begin(gp_json *j);
+void gp_json_arr_end(gp_json *j);
+void gp_json_key(gp_json *j, const char *key);
+void gp_json_str(gp_json *j, const char *s);
+void gp_json_num(gp_json *j, double v);
+void gp_json_int(gp_json *j, long long v);
+void gp_json_bool(gp_json *j, bool v);
+void gp_json_null(gp_json *j);
+
+/* ---- scenario (scenario.c) ---------------------------------------------- */
+
+const char *gp_scn_str(const gp_scenario *sc, const char *sec, const char *key,
+                       const char *def);
+double gp_scn_num(const gp_scenario *sc, const char *sec, const char *key, double def);
+/* Range value; returns false when the key is not set. */
+bool gp_scn_range(const gp_scenario *sc, const char *sec, const char *key,
+                  double *lo, double *hi);
+/* Iterates the keys of a section in file order: returns the number of keys
+ * and points *keys / *vals at arrays owned by the scenario. */
+int gp_scn_section(const gp_scenario *sc, const char *sec, const char ***keys,
+                   const char ***vals);
+const char *gp_scn_path(const gp_scenario *sc);
+
+/* ---- the data model ----------------------------------------------------- */
+
+/* Attributes carried by atoms and grids. */
+enum {
+    GP_A_HH = 0,     /* households */
+    GP_A_POP = 1,    /* population */
+    GP_A_CASES = 2,  /* number of cases */
+    GP_A_LOAD = 3,   /* case load: weighted count of cases */
+    GP_A_WORK = 4,   /* workload: linear combination from the scenario */
+    GP_NATTR = 5
+};
+extern const char *const gp_attr_names[GP_NATTR];
+
+typedef struct gp_unit {
+    char *id;
+    double hh, pop;
+    GEOSGeometry *geom;          /* working CRS, valid */
+    double area;
+    bool repaired;
+} gp_unit;
+
+typedef struct gp_community {
+    char *id;
+    char *name;
+    GEOSGeometry *geom;          /* working CRS, valid */
+    const GEOSPreparedGeometry *prep;
+    int first_atom, n_atoms;     /* atoms are stored grouped by community */
+    /* results of partitioning */
+    int n_grids;
+    int status;                  /* gp_comm_status */
+    char reason[512];
+    double seconds;
+} gp_community;
+
+enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE };
+
+typedef struct gp_atom {
+    char *id;
+    int community;
+    int unit;
+    double v[GP_NATTR];
+    GEOSGeometry *geom;
+    double area, cx, cy;
+    int grid;                    /* index into the plan's grids, -1 none */
+    int existing;                /* index into existing grids, -1 none */
+} gp_atom;
+
+typedef struct gp_case {
+    double x, y;
+    int type;                    /* index into the dataset's case types */
+    int atom;                    /* -1 when outside every atom */
+} gp_case;
+
+typedef struct gp_input_info {
+    char *path, *layer;
+    int features;
+    char checksum[17];
+    char *crs;                   /* as found in the file */
+    double sum_hh, sum_pop;      /* sums read (units only) */
+} gp_input_info;
+
+typedef struct gp_existing_grid {
+    char *id;
+    GEOSGeometry *geom;
+    double hh;                   /* over atoms mapped to it */
+} gp_existing_grid;
+
+/* Everything a run holds. Arrays owned by the dataset. */
+typedef struct gp_dataset {
+    char crs[64];                /* working CRS, "EPSG:xxxxx" */
+    gp_unit *units; int n_units;
+    gp_community *comms; int n_comms;
+    gp_atom *atoms; int n_atoms;
+    gp_case *cases; int n_cases; int n_cases_unmatched;
+    char **case_types; double *case_weights; int n_case_types;
+    gp_existing_grid *existing; int n_existing;
+    gp_input_info in_units, in_comms, in_cases, in_existing;
+    bool has_cases, has_existing;
+    int n_repaired, n_units_moved; double pop_moved, hh_moved_in_atomize;
+    /* adjacency (CSR over all atoms; edges only inside a community) */
+    int *xadj, *adj; double *adjw;
+    int n_bridges;
+} gp_dataset;
+
+void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds);
+
+/* Stages, in pipeline order. */
+gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);     /* load.c: read + project + repair */
+gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);  /* atomize.c */
+/* Maps every atom to the existing grid it overlaps most (atomize.c). */
+gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds);
+gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds); /* cases.c */
+gp_status gp_graph_build(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);  /* graph.c */
+
+/* ---- partition (partition.c) -------------------------------------------- */
+
+/* One community's partition problem, independent of GEOS: atoms 0..n-1 with
+ * attribute values, centroids and an adjacency list (CSR). */
+typedef struct gp_part_problem {
+    int n;
+    const double (*v)[GP_NATTR];  /* n rows */
+    const double *x, *y;          /* centroids */
+    const int *xadj, *adj;        /* CSR, symmetric */
+    double lo[GP_NATTR], hi[GP_NATTR]; /* bounds (-inf/+inf when unset) */
+    int k_min, k_max;             /* allowed grid counts (k_min>=1) */
+    int primary;                  /* attribute the grid count is derived from */
+    double w_balance, w_compact;  /* objective weights */
+    unsigned seed;
+    double time_limit;            /* seconds, <= 0: none */
+    const int *existing;          /* existing grid per atom or NULL */
+} gp_part_problem;
+
+typedef struct gp_part_result {
+    int k;                        /* grids made */
+    int *grid;                    /* n entries, 0..k-1; caller frees */
+    bool feasible;                /* every grid within bounds */
+    double violation;             /* total relative bound violation */
+    char reason[512];             /* why infeasible, with a fix */
+} gp_part_result;
+
+/* Decides the grid count range from bounds, fills reason and returns false
+ * when no count can meet them (before any search). */
+bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max,
+                         char *reason, size_t reason_len);
+/* Partitions one community. Always returns a complete, contiguous plan
+ * when the graph is connected (res->feasible says whether bounds hold).
+ * Errors: GP_ERR_NOMEM, GP_ERR_ARG (disconnected graph). */
+gp_status gp_partition(const gp_part_problem *p, gp_part_result *res);
+void gp_part_result_free(gp_part_result *res);
+/* True when the atoms with grid[i]==g form one connected piece. */
+bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
+
+/* ---- output (write.c, report.c) ----------------------------------------- */
+
+typedef struct gp_grid {
+    char *id;
+    int community;
+    double v[GP_NATTR];
+    int n_atoms;
+    GEOSGeometry *geom;
+    double area, perimeter, polsby_popper;
+} gp_grid;
+
+typedef struct gp_plan {
+    gp_grid *grids; int n_grids;
+    double hh_moved;              /* vs existing plan, -1 if none */
+} gp_plan;
+
+gp_status gp_plan_build_grids(gp_ctx *ctx, gp_dataset *ds, gp_plan *plan);
+void gp_plan_free(gp_ctx *ctx, gp_plan *plan);
+gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan,
+                          const char *dir);
+gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds,
+                          const gp_plan *plan, const char *dir, double elapsed);
+
+#endif

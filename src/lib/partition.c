@@ -1,0 +1,590 @@
+/* Partition stage: divide one community's atoms into k contiguous grids
+ * whose attributes lie within the scenario's bounds.
+ *
+ * Heuristic (a first solver; the GLPK model builds on it as a warm start):
+ *  1. region growing from k seeds spread out by farthest-point sampling; the
+ *     lightest grid takes its nearest unassigned neighbour each step;
+ *  2. repair by local search: move a boundary atom to a neighbouring grid
+ *     when the donor stays connected and the total bound violation drops;
+ *  3. improve: moves that keep every bound and lower the objective
+ *     (workload balance + compactness as moment of inertia);
+ *  4. several deterministic restarts; the best plan is kept.
+ * Same problem and seed give the same plan. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static double now_s(void) { return gp_now(); }
+
+/* splitmix64: small, fast, deterministic */
+static unsigned long long rng_next(unsigned long long *s)
+{
+    unsigned long long z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double attr_total(const gp_part_problem *p, int a)
+{
+    double t = 0;
+    for (int i = 0; i < p->n; i++)
+        t += p->v[i][a];
+    return t;
+}
+
+static bool bounded(const gp_part_problem *p, int a) { return isfinite(p->lo[a]) || isfinite(p->hi[a]); }
+
+bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max, char *reason, size_t len)
+{
+    static const char *unit[GP_NATTR] = {"households", "population", "cases", "case load", "workload"};
+    int lo_k = p->k_min > 1 ? p->k_min : 1, hi_k = p->k_max > 0 ? p->k_max : p->n;
+    if (hi_k > p->n)
+        hi_k = p->n;
+    if (p->n == 0) {
+        snprintf(reason, len, "the community has no atoms: no unit lies in it");
+        return false;
+    }
+    for (int a = 0; a < GP_NATTR; a++) {
+        if (!bounded(p, a))
+            continue;
+        for (int i = 0; i < p->n; i++)
+            if (p->v[i][a] > p->hi[a] * (1 + 1e-12)) {
+                snprintf(reason, len, "an atom has %g %s, above the %g maximum of one grid: split that unit or "
+                         "raise the bound", p->v[i][a], unit[a], p->hi[a]);
+                return false;
+            }
+        double t = attr_total(p, a), lo = p->lo[a], hi = p->hi[a];
+        int need_lo = isfinite(hi) ? (int)ceil(t / hi - 1e-9) : 1;
+        int need_hi = lo > 0 ? (int)floor(t / lo + 1e-9) : p->n;
+        if (need_lo < 1)
+            need_lo = 1;
+        if (lo > 0 && t < lo) {
+            snprintf(reason, len, "the community has %g %s, below the %g minimum of one grid: merge it with a "
+                     "neighbour or lower the bound", t, unit[a], lo);
+            return false;
+        }
+        if (need_lo > need_hi) {
+            /* nearest bounds that would work: raise the max for the
+             * smaller count, or lower the min for the larger one */
+            int k1 = need_hi, k2 = need_lo;
+            snprintf(reason, len, "%g %s cannot be split into grids of %g..%g: %d grids need a maximum of at "
+                     "least %.0f, %d grids a minimum of at most %.0f; change the bounds to %g..%.0f or %.0f..%g",
+                     t, unit[a], lo, hi, k1, ceil(t / k1), k2, floor(t / k2), lo, ceil(t / k1), floor(t / k2), hi);
+            return false;
+        }
+        if (need_lo > lo_k)
+            lo_k = need_lo;
+        if (need_hi < hi_k)
+            hi_k = need_hi;
+    }
+    if (lo_k > hi_k) {
+        snprintf(reason, len, "no grid count meets every bound and the [grid] count together (%d..%d grids "
+                 "possible by the bounds and count): relax a bound or the count", lo_k, hi_k);
+        return false;
+    }
+    *k_min = lo_k;
+    *k_max = hi_k;
+    return true;
+}
+
+/* ---- working state ------------------------------------------------------ */
+
+typedef struct state {
+    const gp_part_problem *p;
+    int k;
+    int *g;                      /* grid of each atom */
+    double (*sum)[GP_NATTR];     /* per grid */
+    int *size;
+    double *sw, *sx, *sy, *sxx;  /* inertia sums per grid */
+    double *w;                   /* inertia weight per atom */
+    double scale[GP_NATTR];
+    double mean_work;
+    /* scratch */
+    int *queue, *mark;
+    int stamp;
+} state;
+
+static void st_free(state *s)
+{
+    free(s->g);
+    free(s->sum);
+    free(s->size);
+    free(s->sw);
+    free(s->sx);
+    free(s->sy);
+    free(s->sxx);
+    free(s->w);
+    free(s->queue);
+    free(s->mark);
+}
+
+static bool st_init(state *s, const gp_part_problem *p, int k)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->k = k;
+    int n = p->n;
+    s->g = malloc((size_t)n * sizeof *s->g);
+    s->sum = calloc((size_t)k, sizeof *s->sum);
+    s->size = calloc((size_t)k, sizeof *s->size);
+    s->sw = calloc((size_t)k, sizeof *s->sw);
+    s->sx = calloc((size_t)k, sizeof *s->sx);
+    s->sy = calloc((size_t)k, sizeof *s->sy);
+    s->sxx = calloc((size_t)k, sizeof *s->sxx);
+    s->w = malloc((size_t)n * sizeof *s->w);
+    s->queue = malloc((size_t)n * sizeof *s->queue);
+    s->mark = calloc((size_t)n, sizeof *s->mark);
+    if (!s->g || !s->sum || !s->size || !s->sw || !s->sx || !s->sy || !s->sxx || !s->w || !s->queue || !s->mark) {
+        st_free(s);
+        return false;
+    }
+    double tw = attr_total(p, p->primary);
+    for (int i = 0; i < n; i++)
+        s->w[i] = p->v[i][p->primary] + 0.01 * (tw > 0 ? tw / n : 1.0);
+    for (int a = 0; a < GP_NATTR; a++) {
+        double sc = isfinite(p->hi[a]) ? p->hi[a] : p->lo[a];
+        s->scale[a] = sc > 0 ? sc : 1.0;
+    }
+    s->mean_work = attr_total(p, GP_A_WORK) / k;
+    return true;
+}
+
+static void st_add(state *s, int i, int g, double sign)
+{
+    const gp_part_problem *p = s->p;
+    for (int a = 0; a < GP_NATTR; a++)
+        s->sum[g][a] += sign * p->v[i][a];
+    s->size[g] += (int)sign;
+    double w = s->w[i], x = p->x[i], y = p->y[i];
+    s->sw[g] += sign * w;
+    s->sx[g] += sign * w * x;
+    s->sy[g] += sign * w * y;
+    s->sxx[g] += sign * w * (x * x + y * y);
+}
+
+static void st_assign(state *s, int i, int g)
+{
+    s->g[i] = g;
+    st_add(s, i, g, 1);
+}
+
+static void st_move(state *s, int i, int to)
+{
+    st_add(s, i, s->g[i], -1);
+    s->g[i] = to;
+    st_add(s, i, to, 1);
+}
+
+/* Bound violation of one grid given its sums. */
+static double viol_of(const state *s, const double *sum)
+{
+    const gp_part_problem *p = s->p;
+    double v = 0;
+    for (int a = 0; a < GP_NATTR; a++) {
+        if (sum[a] < p->lo[a])
+            v += (p->lo[a] - sum[a]) / s->scale[a];
+        if (sum[a] > p->hi[a])
+            v += (sum[a] - p->hi[a]) / s->scale[a];
+    }
+    return v;
+}
+
+static double total_viol(const state *s)
+{
+    double v = 0;
+    for (int g = 0; g < s->k; g++)
+        v += viol_of(s, s->sum[g]);
+    return v;
+}
+
+static double inertia_of(double sw, double sx, double sy, double sxx)
+{
+    return sw > 0 ? sxx - (sx * sx + sy * sy) / sw : 0;
+}
+
+static double balance_of(const state *s, double work)
+{
+    double d = s->mean_work > 0 ? (work - s->mean_work) / s->mean_work : 0;
+    return d * d;
+}
+
+/* Objective: balance of workload + compactness (inertia relative to i0). */
+static double grid_obj(const state *s, int g, double i0)
+{
+    const gp_part_problem *p = s->p;
+    return p->w_balance * balance_of(s, s->sum[g][GP_A_WORK]) +
+           p->w_compact * inertia_of(s->sw[g], s->sx[g], s->sy[g], s->sxx[g]) / i0;
+}
+
+/* True when grid g stays connected without atom skip. */
+static bool connected_without(state *s, int g, int skip)
+{
+    const gp_part_problem *p = s->p;
+    int need = s->size[g] - (skip >= 0 && s->g[skip] == g ? 1 : 0);
+    if (need <= 1)
+        return need >= 0;
+    int start = -1;
+    for (int e = p->xadj[skip]; e < p->xadj[skip + 1] && start < 0; e++)
+        if (s->g[p->adj[e]] == g)
+            start = p->adj[e];
+    if (start < 0)
+        return false;
+    /* a neighbour-count shortcut: a leaf never disconnects its grid */
+    int nb = 0;
+    for (int e = p->xadj[skip]; e < p->xadj[skip + 1]; e++)
+        nb += s->g[p->adj[e]] == g;
+    if (nb == 1)
+        return true;
+    s->stamp++;
+    int head = 0, tail = 0, seen = 1;
+    s->queue[tail++] = start;
+    s->mark[start] = s->stamp;
+    s->mark[skip] = s->stamp;
+    while (head < tail) {
+        int u = s->queue[head++];
+        for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+            int v = p->adj[e];
+            if (s->g[v] == g && s->mark[v] != s->stamp) {
+                s->mark[v] = s->stamp;
+                s->queue[tail++] = v;
+                seen++;
+            }
+        }
+    }
+    return seen == need;
+}
+
+bool gp_part_connected(const gp_part_problem *p, const int *grid, int g)
+{
+    int n = p->n, start = -1, need = 0;
+    for (int i = 0; i < n; i++)
+        if (grid[i] == g) {
+            need++;
+            if (start < 0)
+                start = i;
+        }
+    if (need == 0)
+        return false;
+    char *seen = calloc((size_t)n, 1);
+    int *q = malloc((size_t)n * sizeof *q);
+    if (!seen || !q) {
+        free(seen);
+        free(q);
+        return false;
+    }
+    int head = 0, tail = 0, cnt = 1;
+    q[tail++] = start;
+    seen[start] = 1;
+    while (head < tail) {
+        int u = q[head++];
+        for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+            int v = p->adj[e];
+            if (grid[v] == g && !seen[v]) {
+                seen[v] = 1;
+                q[tail++] = v;
+                cnt++;
+            }
+        }
+    }
+    free(seen);
+    free(q);
+    return cnt == need;
+}
+
+/* ---- 1. seeds and region growing ---------------------------------------- */
+
+static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng, int attempt, int *seed)
+{
+    int n = p->n;
+    double cx = 0, cy = 0;
+    for (int i = 0; i < n; i++) {
+        cx += p->x[i];
+        cy += p->y[i];
+    }
+    cx /= n;
+    cy /= n;
+    int first = 0;
+    if (attempt == 0) {
+        double bd = -1;
+        for (int i = 0; i < n; i++) {
+            double d = (p->x[i] - cx) * (p->x[i] - cx) + (p->y[i] - cy) * (p->y[i] - cy);
+            if (d > bd) {
+                bd = d;
+                first = i;
+            }
+        }
+    } else {
+        first = (int)(rng_next(rng) % (unsigned long long)n);
+    }
+    seed[0] = first;
+    double *dmin = malloc((size_t)n * sizeof *dmin);
+    if (!dmin) {
+        for (int j = 1; j < k; j++)
+            seed[j] = j % n;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        dmin[i] = DBL_MAX;
+    for (int j = 1; j < k; j++) {
+        int last = seed[j - 1], best = -1;
+        double bd = -1;
+        for (int i = 0; i < n; i++) {
+            double d = (p->x[i] - p->x[last]) * (p->x[i] - p->x[last]) + (p->y[i] - p->y[last]) * (p->y[i] - p->y[last]);
+            if (d < dmin[i])
+                dmin[i] = d;
+            /* jitter later attempts a little so restarts differ */
+            double score = dmin[i] * (attempt ? 0.75 + 0.5 * (double)(rng_next(rng) % 1000) / 1000.0 : 1.0);
+            if (score > bd) {
+                bd = score;
+                best = i;
+            }
+        }
+        seed[j] = best;
+        dmin[best] = -1;
+    }
+    free(dmin);
+}
+
+static void grow(state *s, const int *seed)
+{
+    const gp_part_problem *p = s->p;
+    int n = p->n, k = s->k;
+    for (int i = 0; i < n; i++)
+        s->g[i] = -1;
+    for (int g = 0; g < k; g++)
+        st_assign(s, seed[g], g);
+    int left = n - k;
+    bool *stuck = calloc((size_t)k, sizeof *stuck);
+    while (left > 0) {
+        /* lightest grid that can still grow */
+        int gbest = -1;
+        double lbest = DBL_MAX;
+        for (int g = 0; g < k; g++) {
+            if (stuck && stuck[g])
+                continue;
+            double l = s->sum[g][p->primary] / s->scale[p->primary] + 1e-9 * s->size[g];
+            if (l < lbest) {
+                lbest = l;
+                gbest = g;
+            }
+        }
+        if (gbest < 0)
+            break;
+        /* its unassigned neighbour nearest the grid's centre */
+        double gx = s->sx[gbest] / s->sw[gbest], gy = s->sy[gbest] / s->sw[gbest];
+        int ib = -1;
+        double db = DBL_MAX;
+        for (int i = 0; i < n; i++) {
+            if (s->g[i] != gbest)
+                continue;
+            for (int e = p->xadj[i]; e < p->xadj[i + 1]; e++) {
+                int v = p->adj[e];
+                if (s->g[v] >= 0)
+                    continue;
+                double d = (p->x[v] - gx) * (p->x[v] - gx) + (p->y[v] - gy) * (p->y[v] - gy);
+                if (d < db || (d == db && v < ib)) {
+                    db = d;
+                    ib = v;
+                }
+            }
+        }
+        if (ib < 0) {
+            if (stuck)
+                stuck[gbest] = true;
+            else
+                break;
+            continue;
+        }
+        st_assign(s, ib, gbest);
+        left--;
+    }
+    free(stuck);
+    /* anything unreachable (only if the graph were disconnected) */
+    for (int i = 0; i < n; i++)
+        if (s->g[i] < 0)
+            st_assign(s, i, 0);
+}
+
+/* ---- 2/3. local search -------------------------------------------------- */
+
+/* One pass over boundary atoms. mode 0: lower the violation; mode 1: keep
+ * violation from rising and lower the objective. Returns moves made. */
+static int improve_pass(state *s, int mode, double i0)
+{
+    const gp_part_problem *p = s->p;
+    int moves = 0;
+    double tmp_from[GP_NATTR], tmp_to[GP_NATTR];
+    for (int i = 0; i < p->n; i++) {
+        int from = s->g[i];
+        if (s->size[from] <= 1)
+            continue;
+        int best_to = -1;
+        double best_gain = 1e-12;
+        for (int e = p->xadj[i]; e < p->xadj[i + 1]; e++) {
+            int to = s->g[p->adj[e]];
+            if (to == from)
+                continue;
+            bool dup = false;
+            for (int e2 = p->xadj[i]; e2 < e; e2++)
+                dup |= s->g[p->adj[e2]] == to;
+            if (dup)
+                continue;
+            for (int a = 0; a < GP_NATTR; a++) {
+                tmp_from[a] = s->sum[from][a] - p->v[i][a];
+                tmp_to[a] = s->sum[to][a] + p->v[i][a];
+            }
+            double dv = viol_of(s, tmp_from) + viol_of(s, tmp_to) - viol_of(s, s->sum[from]) - viol_of(s, s->sum[to]);
+            double gain;
+            if (mode == 0) {
+                gain = -dv;
+            } else {
+                if (dv > 1e-12)
+                    continue;
+                double w = s->w[i], x = p->x[i], y = p->y[i];
+                double before = grid_obj(s, from, i0) + grid_obj(s, to, i0);
+                double ifrom = inertia_of(s->sw[from] - w, s->sx[from] - w * x, s->sy[from] - w * y,
+                                          s->sxx[from] - w * (x * x + y * y));
+                double ito = inertia_of(s->sw[to] + w, s->sx[to] + w * x, s->sy[to] + w * y,
+                                        s->sxx[to] + w * (x * x + y * y));
+                double after = p->w_balance * (balance_of(s, tmp_from[GP_A_WORK]) + balance_of(s, tmp_to[GP_A_WORK])) +
+                               p->w_compact * (ifrom + ito) / i0;
+                gain = before - after - dv * 1e3;
+            }
+            if (gain > best_gain) {
+                best_gain = gain;
+                best_to = to;
+            }
+        }
+        if (best_to >= 0 && connected_without(s, from, i)) {
+            st_move(s, i, best_to);
+            moves++;
+        }
+    }
+    return moves;
+}
+
+static double objective(const state *s, double i0)
+{
+    double f = 0;
+    for (int g = 0; g < s->k; g++)
+        f += grid_obj(s, g, i0);
+    return f;
+}
+
+/* One restart: grow, repair, improve. */
+static void solve_once(state *s, int attempt, unsigned long long *rng, double deadline, double *i0)
+{
+    int *seed = malloc((size_t)s->k * sizeof *seed);
+    if (!seed)
+        return;
+    for (int g = 0; g < s->k; g++) {
+        s->size[g] = 0;
+        s->sw[g] = s->sx[g] = s->sy[g] = s->sxx[g] = 0;
+        memset(s->sum[g], 0, sizeof s->sum[g]);
+    }
+    pick_seeds(s->p, s->k, rng, attempt, seed);
+    grow(s, seed);
+    free(seed);
+    if (*i0 <= 0) {
+        double t = 0;
+        for (int g = 0; g < s->k; g++)
+            t += inertia_of(s->sw[g], s->sx[g], s->sy[g], s->sxx[g]);
+        *i0 = t > 0 ? t : 1.0;
+    }
+    for (int it = 0; it < 500 && total_viol(s) > 0 && now_s() < deadline; it++)
+        if (improve_pass(s, 0, *i0) == 0)
+            break;
+    for (int it = 0; it < 200 && now_s() < deadline; it++)
+        if (improve_pass(s, 1, *i0) == 0)
+            break;
+}
+
+gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!p || p->n <= 0)
+        return GP_ERR_ARG;
+    int kmin, kmax;
+    res->grid = malloc((size_t)p->n * sizeof *res->grid);
+    if (!res->grid)
+        return GP_ERR_NOMEM;
+    if (!gp_part_count_range(p, &kmin, &kmax, res->reason, sizeof res->reason)) {
+        /* no count can work: one grid per ... none; report only */
+        for (int i = 0; i < p->n; i++)
+            res->grid[i] = 0;
+        res->k = 1;
+        res->feasible = false;
+        res->violation = INFINITY;
+        return GP_OK;
+    }
+    /* preferred count: nearest the middle of the primary bound */
+    double t = attr_total(p, p->primary), lo = p->lo[p->primary], hi = p->hi[p->primary];
+    int kpref;
+    if (isfinite(lo) && isfinite(hi) && lo > 0)
+        kpref = (int)lround(t / ((lo + hi) / 2));
+    else if (isfinite(hi))
+        kpref = kmin;
+    else
+        kpref = kmax < p->n ? kmax : kmin;
+    if (kpref < kmin)
+        kpref = kmin;
+    if (kpref > kmax)
+        kpref = kmax;
+
+    double start = now_s();
+    double deadline = p->time_limit > 0 ? start + p->time_limit : DBL_MAX;
+    unsigned long long rng = 0x5eedULL ^ ((unsigned long long)p->seed << 17);
+    double best_v = INFINITY, best_f = INFINITY;
+    int best_k = kpref;
+    /* try counts outward from the preferred one until a feasible plan */
+    for (int d = 0; d <= kmax - kmin; d++) {
+        for (int sgn = 0; sgn < 2; sgn++) {
+            int k = sgn ? kpref - d : kpref + d;
+            if ((sgn && d == 0) || k < kmin || k > kmax || k > p->n)
+                continue;
+            state s;
+            if (!st_init(&s, p, k))
+                return GP_ERR_NOMEM;
+            double i0 = 0;
+            int attempts = p->n <= 2000 ? 12 : 4;
+            for (int at = 0; at < attempts; at++) {
+                solve_once(&s, at, &rng, deadline, &i0);
+                double v = total_viol(&s), f = objective(&s, i0);
+                if (v < best_v - 1e-12 || (fabs(v - best_v) <= 1e-12 && f < best_f - 1e-12)) {
+                    best_v = v;
+                    best_f = f;
+                    best_k = k;
+                    memcpy(res->grid, s.g, (size_t)p->n * sizeof *s.g);
+                }
+                if (now_s() >= deadline)
+                    break;
+            }
+            st_free(&s);
+            if (best_v <= 0 || now_s() >= deadline)
+                goto out;
+        }
+    }
+out:
+    res->k = best_k;
+    res->violation = best_v;
+    res->feasible = best_v <= 0;
+    if (!res->feasible)
+        snprintf(res->reason, sizeof res->reason,
+                 "no plan within the bounds was found with %d..%d grids%s (total violation %.3f of a bound): "
+                 "widen the bounds or split large units", kmin, kmax,
+                 now_s() >= deadline ? " before the time limit" : "", best_v);
+    return GP_OK;
+}
+
+void gp_part_result_free(gp_part_result *res)
+{
+    if (!res)
+        return;
+    free(res->grid);
+    res->grid = NULL;
+}

@@ -1,0 +1,436 @@
+/* The pipeline: load → atomize → cases → graph → partition → write, with
+ * the output folder written under a temporary name and renamed at the end. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Bounds and count from the scenario into a problem template. */
+static void scenario_bounds(const gp_scenario *sc, gp_part_problem *p)
+{
+    for (int a = 0; a < GP_NATTR; a++) {
+        p->lo[a] = -INFINITY;
+        p->hi[a] = INFINITY;
+    }
+    static const struct { const char *key; int attr; } B[] = {
+        {"households", GP_A_HH}, {"population", GP_A_POP}, {"cases", GP_A_CASES}, {"workload", GP_A_WORK}};
+    for (int b = 0; b < 4; b++)
+        gp_scn_range(sc, "grid", B[b].key, &p->lo[B[b].attr], &p->hi[B[b].attr]);
+    const char *count = gp_scn_str(sc, "grid", "count", "auto");
+    long n;
+    double lo, hi;
+    p->k_min = 1;
+    p->k_max = 0;
+    if (gp_parse_int(count, &n))
+        p->k_min = p->k_max = (int)n;
+    else if (gp_parse_range(count, &lo, &hi))
+        p->k_min = (int)lo, p->k_max = (int)hi;
+    /* the attribute that sets the grid count and leads region growing */
+    if (isfinite(p->lo[GP_A_HH]) || isfinite(p->hi[GP_A_HH]))
+        p->primary = GP_A_HH;
+    else if (isfinite(p->lo[GP_A_POP]) || isfinite(p->hi[GP_A_POP]))
+        p->primary = GP_A_POP;
+    else if (isfinite(p->lo[GP_A_WORK]) || isfinite(p->hi[GP_A_WORK]))
+        p->primary = GP_A_WORK;
+    else if (isfinite(p->lo[GP_A_CASES]) || isfinite(p->hi[GP_A_CASES]))
+        p->primary = GP_A_CASES;
+    else
+        p->primary = gp_scenario_get(sc, "input", "units.households") ? GP_A_HH : GP_A_POP;
+    p->w_balance = gp_scn_num(sc, "objective", "balance", 1.0);
+    p->w_compact = gp_scn_num(sc, "objective", "compactness", 0.5);
+    p->seed = (unsigned)gp_scn_num(sc, "solver", "seed", 1);
+    p->time_limit = gp_scn_num(sc, "solver", "time_limit", 60);
+}
+
+typedef struct order_key { int g; long row; double x; } order_key;
+
+static int cmp_order(const void *pa, const void *pb)
+{
+    const order_key *a = pa, *b = pb;
+    if (a->row != b->row)
+        return (a->row > b->row) - (a->row < b->row);
+    if (a->x != b->x)
+        return (a->x > b->x) - (a->x < b->x);
+    return (a->g > b->g) - (a->g < b->g);
+}
+
+/* Partitions community c; appends its grids to the plan. Grid numbers run
+ * north to south in rows, west to east inside a row. */
+static gp_status partition_community(gp_ctx *ctx, const gp_part_problem *tmpl, gp_dataset *ds, int c,
+                                     gp_plan *plan)
+{
+    gp_community *cm = &ds->comms[c];
+    double t0 = gp_now();
+    int n = cm->n_atoms, first = cm->first_atom;
+    gp_part_problem p = *tmpl;
+    p.n = n;
+    if (n == 0) {
+        cm->status = GP_CS_INFEASIBLE;
+        snprintf(cm->reason, sizeof cm->reason, "no unit lies in this community: check that the units and "
+                 "communities layers cover the same area");
+        gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, cm->reason);
+        return GP_OK;
+    }
+    double (*v)[GP_NATTR] = malloc((size_t)n * sizeof *v);
+    double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    int *xadj = malloc((size_t)(n + 1) * sizeof *xadj);
+    int ne = ds->xadj[first + n] - ds->xadj[first];
+    int *adj = malloc((size_t)(ne ? ne : 1) * sizeof *adj);
+    gp_part_result res = {0};
+    gp_status st = GP_OK;
+    if (!v || !x || !y || !xadj || !adj) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    for (int i = 0; i < n; i++) {
+        const gp_atom *a = &ds->atoms[first + i];
+        memcpy(v[i], a->v, sizeof v[i]);
+        x[i] = a->cx;
+        y[i] = a->cy;
+        xadj[i] = ds->xadj[first + i] - ds->xadj[first];
+    }
+    xadj[n] = ne;
+    for (int e = 0; e < ne; e++)
+        adj[e] = ds->adj[ds->xadj[first] + e] - first;
+    p.v = (const double(*)[GP_NATTR])v;
+    p.x = x;
+    p.y = y;
+    p.xadj = xadj;
+    p.adj = adj;
+    if ((st = gp_partition(&p, &res)) != GP_OK) {
+        st = gp_fail(ctx, st, "community '%s': partition failed", cm->id);
+        goto done;
+    }
+    cm->status = res.feasible ? GP_CS_FEASIBLE : GP_CS_INFEASIBLE;
+    if (!res.feasible) {
+        snprintf(cm->reason, sizeof cm->reason, "%s", res.reason);
+        gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, res.reason);
+    }
+    /* number the grids: rows of about one grid's height, north first */
+    int k = res.k;
+    order_key *ord = calloc((size_t)k, sizeof *ord);
+    double *sx = calloc((size_t)k, sizeof *sx), *sy = calloc((size_t)k, sizeof *sy), *sa = calloc((size_t)k, sizeof *sa);
+    int *to_plan = malloc((size_t)k * sizeof *to_plan);
+    gp_grid *grids = realloc(plan->grids, (size_t)(plan->n_grids + k) * sizeof *grids);
+    if (!ord || !sx || !sy || !sa || !to_plan || !grids) {
+        free(ord), free(sx), free(sy), free(sa), free(to_plan);
+        if (grids)
+            plan->grids = grids;
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    plan->grids = grids;
+    double ymax = -INFINITY, area = 0;
+    for (int i = 0; i < n; i++) {
+        const gp_atom *a = &ds->atoms[first + i];
+        int g = res.grid[i];
+        sx[g] += a->cx * a->area;
+        sy[g] += a->cy * a->area;
+        sa[g] += a->area;
+        area += a->area;
+        ymax = fmax(ymax, a->cy);
+    }
+    double band = sqrt(area / k);
+    for (int g = 0; g < k; g++) {
+        ord[g].g = g;
+        ord[g].x = sa[g] > 0 ? sx[g] / sa[g] : 0;
+        ord[g].row = band > 0 && sa[g] > 0 ? (long)floor((ymax - sy[g] / sa[g]) / band) : 0;
+    }
+    qsort(ord, (size_t)k, sizeof *ord, cmp_order);
+    for (int r = 0; r < k; r++) {
+        gp_grid *gr = &plan->grids[plan->n_grids + r];
+        memset(gr, 0, sizeof *gr);
+        size_t len = strlen(cm->id) + 8;
+        gr->id = malloc(len);
+        if (gr->id)
+            snprintf(gr->id, len, "%s-%03d", cm->id, r + 1);
+        gr->community = c;
+        to_plan[ord[r].g] = plan->n_grids + r;
+    }
+    for (int i = 0; i < n; i++)
+        ds->atoms[first + i].grid = to_plan[res.grid[i]];
+    plan->n_grids += k;
+    cm->n_grids = k;
+    for (int r = 0; r < k; r++)
+        if (!plan->grids[plan->n_grids - k + r].id)
+            st = GP_ERR_NOMEM;
+    free(ord), free(sx), free(sy), free(sa), free(to_plan);
+done:
+    cm->seconds = gp_now() - t0;
+    gp_part_result_free(&res);
+    free(v), free(x), free(y), free(xadj), free(adj);
+    return st;
+}
+
+typedef struct match { int g, e; double hh; } match;
+
+static int cmp_match(const void *pa, const void *pb)
+{
+    const match *a = pa, *b = pb;
+    if (a->hh != b->hh)
+        return (a->hh < b->hh) - (a->hh > b->hh);
+    if (a->g != b->g)
+        return (a->g > b->g) - (a->g < b->g);
+    return (a->e > b->e) - (a->e < b->e);
+}
+
+/* Households moved from the existing plan: each new grid is matched to the
+ * existing grid it shares most households with (one to one, greedily);
+ * households of atoms whose existing grid is not their new grid's match
+ * have moved. */
+static double households_moved(const gp_dataset *ds, const gp_plan *plan)
+{
+    int ng = plan->n_grids, ne = ds->n_existing;
+    if (!ds->has_existing || ne == 0 || ng == 0)
+        return -1;
+    double *ov = calloc((size_t)ng * (size_t)ne, sizeof *ov);
+    int *gm = malloc((size_t)ng * sizeof *gm);
+    char *used = calloc((size_t)ne, 1);
+    match *m = malloc((size_t)ng * (size_t)ne * sizeof *m);
+    double moved = -1;
+    if (!ov || !gm || !used || !m)
+        goto done;
+    for (int i = 0; i < ds->n_atoms; i++)
+        if (ds->atoms[i].existing >= 0)
+            ov[(size_t)ds->atoms[i].grid * ne + ds->atoms[i].existing] += ds->atoms[i].v[GP_A_HH];
+    int nm = 0;
+    for (int g = 0; g < ng; g++) {
+        gm[g] = -1;
+        for (int e = 0; e < ne; e++)
+            if (ov[(size_t)g * ne + e] > 0)
+                m[nm++] = (match){g, e, ov[(size_t)g * ne + e]};
+    }
+    qsort(m, (size_t)nm, sizeof *m, cmp_match);
+    for (int k = 0; k < nm; k++)
+        if (gm[m[k].g] < 0 && !used[m[k].e]) {
+            gm[m[k].g] = m[k].e;
+            used[m[k].e] = 1;
+        }
+    moved = 0;
+    for (int i = 0; i < ds->n_atoms; i++) {
+        const gp_atom *a = &ds->atoms[i];
+        if (a->existing != gm[a->grid])
+            moved += a->v[GP_A_HH];
+    }
+done:
+    free(ov), free(gm), free(used), free(m);
+    return moved;
+}
+
+static gp_status mkdirs(gp_ctx *ctx, const char *path)
+{
+    char *p = gp_strdup(path);
+    if (!p)
+        return GP_ERR_NOMEM;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            gp_status st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s", p, strerror(errno));
+            free(p);
+            return st;
+        }
+        *s = '/';
+    }
+    free(p);
+    return GP_OK;
+}
+
+static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summary *sm)
+{
+    snprintf(sm->crs, sizeof sm->crs, "%s", ds->crs);
+    sm->units = ds->n_units;
+    sm->atoms = ds->n_atoms;
+    sm->communities = ds->n_comms;
+    sm->cases = ds->n_cases;
+    sm->cases_unmatched = ds->n_cases_unmatched;
+    sm->grids = plan ? plan->n_grids : 0;
+    sm->households = sm->population = 0;
+    for (int i = 0; i < ds->n_atoms; i++) {
+        sm->households += ds->atoms[i].v[GP_A_HH];
+        sm->population += ds->atoms[i].v[GP_A_POP];
+    }
+    sm->grid_households_min = sm->grid_households_max = -1;
+    sm->communities_infeasible = 0;
+    for (int c = 0; c < ds->n_comms; c++)
+        sm->communities_infeasible += ds->comms[c].status != GP_CS_FEASIBLE;
+    for (int g = 0; plan && g < plan->n_grids; g++) {
+        if (ds->comms[plan->grids[g].community].status != GP_CS_FEASIBLE)
+            continue;
+        double h = plan->grids[g].v[GP_A_HH];
+        if (sm->grid_households_min < 0 || h < sm->grid_households_min)
+            sm->grid_households_min = h;
+        if (h > sm->grid_households_max)
+            sm->grid_households_max = h;
+    }
+    sm->existing_households_min = sm->existing_households_max = -1;
+    for (int e = 0; e < ds->n_existing; e++) {
+        double h = ds->existing[e].hh;
+        if (sm->existing_households_min < 0 || h < sm->existing_households_min)
+            sm->existing_households_min = h;
+        if (h > sm->existing_households_max)
+            sm->existing_households_max = h;
+    }
+    sm->households_moved = plan ? plan->hh_moved : -1;
+}
+
+static gp_status prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
+{
+    gp_status st;
+    double t = gp_now();
+    if ((st = gp_load(ctx, sc, ds)))
+        return st;
+    gp_log(ctx, GP_LOG_INFO, "loaded %d units, %d communities, %d cases; working CRS %s (%.2f s)", ds->n_units,
+           ds->n_comms, ds->n_cases, ds->crs, gp_now() - t);
+    t = gp_now();
+    if ((st = gp_atomize(ctx, sc, ds)) || (st = gp_existing_map(ctx, ds)) || (st = gp_cases_attach(ctx, sc, ds)))
+        return st;
+    gp_log(ctx, GP_LOG_INFO, "%d atoms, %d cases attached (%.2f s)", ds->n_atoms,
+           ds->n_cases - ds->n_cases_unmatched, gp_now() - t);
+    t = gp_now();
+    if ((st = gp_graph_build(ctx, sc, ds)))
+        return st;
+    gp_log(ctx, GP_LOG_INFO, "adjacency: %d edges, %d islands bridged (%.2f s)", ds->xadj[ds->n_atoms] / 2,
+           ds->n_bridges, gp_now() - t);
+    return GP_OK;
+}
+
+gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
+{
+    if (!ctx || !sc)
+        return GP_ERR_ARG;
+    ctx->errmsg[0] = '\0';
+    gp_dataset ds = {0};
+    double t0 = gp_now();
+    gp_status st = prepare(ctx, sc, &ds);
+    if (st == GP_OK) {
+        gp_part_problem tmpl;
+        memset(&tmpl, 0, sizeof tmpl);
+        scenario_bounds(sc, &tmpl);
+        /* bounds that no plan can meet are found before any search */
+        for (int c = 0; c < ds.n_comms; c++) {
+            gp_community *cm = &ds.comms[c];
+            gp_part_problem p = tmpl;
+            double (*v)[GP_NATTR] = malloc((size_t)(cm->n_atoms ? cm->n_atoms : 1) * sizeof *v);
+            if (!v) {
+                st = GP_ERR_NOMEM;
+                break;
+            }
+            for (int i = 0; i < cm->n_atoms; i++)
+                memcpy(v[i], ds.atoms[cm->first_atom + i].v, sizeof v[i]);
+            p.n = cm->n_atoms;
+            p.v = (const double(*)[GP_NATTR])v;
+            int kmin, kmax;
+            bool ok = gp_part_count_range(&p, &kmin, &kmax, cm->reason, sizeof cm->reason);
+            cm->status = ok ? GP_CS_FEASIBLE : GP_CS_INFEASIBLE;
+            if (!ok)
+                gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, cm->reason);
+            free(v);
+        }
+    }
+    if (summary) {
+        memset(summary, 0, sizeof *summary);
+        fill_summary(&ds, NULL, summary);
+        summary->households_moved = -1;
+        summary->elapsed_s = gp_now() - t0;
+    }
+    if (st == GP_OK && summary && summary->communities_infeasible > 0)
+        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities cannot meet the bounds (see the warnings)",
+                     summary->communities_infeasible, summary->communities);
+    gp_dataset_free(ctx, &ds);
+    return st;
+}
+
+gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
+{
+    if (!ctx || !sc)
+        return GP_ERR_ARG;
+    ctx->errmsg[0] = '\0';
+    double t0 = gp_now();
+    gp_dataset ds = {0};
+    gp_plan plan = {0};
+    char *tmp = NULL, *old = NULL;
+    const char *dir = gp_scenario_output_dir(sc);
+    struct stat stt;
+    gp_status st = GP_OK;
+    if (stat(dir, &stt) == 0 && !S_ISDIR(stt.st_mode))
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: exists and is not a folder: choose another [output] dir", dir);
+    if ((st = prepare(ctx, sc, &ds)))
+        goto done;
+
+    gp_part_problem tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    scenario_bounds(sc, &tmpl);
+    for (int c = 0; c < ds.n_comms && !st; c++) {
+        st = partition_community(ctx, &tmpl, &ds, c, &plan);
+        gp_log(ctx, GP_LOG_INFO, "community %d/%d '%s': %d atoms -> %d grids, %s (%.2f s)", c + 1, ds.n_comms,
+               ds.comms[c].id, ds.comms[c].n_atoms, ds.comms[c].n_grids,
+               ds.comms[c].status == GP_CS_FEASIBLE ? "within bounds" : "INFEASIBLE", ds.comms[c].seconds);
+    }
+    if (st)
+        goto done;
+    if ((st = gp_plan_build_grids(ctx, &ds, &plan)))
+        goto done;
+    plan.hh_moved = households_moved(&ds, &plan);
+
+    /* write beside the target, then swap it in */
+    size_t len = strlen(dir) + 32;
+    tmp = malloc(len);
+    old = malloc(len);
+    if (!tmp || !old) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    snprintf(tmp, len, "%s.tmp-%ld", dir, (long)getpid());
+    snprintf(old, len, "%s.old-%ld", dir, (long)getpid());
+    gp_rmtree(tmp);
+    if ((st = mkdirs(ctx, tmp)))
+        goto done;
+    if (mkdir(tmp, 0777) != 0) {
+        st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s", tmp, strerror(errno));
+        goto done;
+    }
+    if ((st = gp_write_layers(ctx, &ds, &plan, tmp)))
+        goto done;
+    if ((st = gp_write_report(ctx, sc, &ds, &plan, tmp, gp_now() - t0)))
+        goto done;
+    bool had_old = stat(dir, &stt) == 0;
+    if (had_old && rename(dir, old) != 0) {
+        st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot move the previous result aside: %s", dir, strerror(errno));
+        goto done;
+    }
+    if (rename(tmp, dir) != 0) {
+        st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot put the result in place: %s", dir, strerror(errno));
+        if (had_old)
+            rename(old, dir);
+        goto done;
+    }
+    if (had_old)
+        gp_rmtree(old);
+done:
+    if (st != GP_OK && tmp)
+        gp_rmtree(tmp);
+    if (summary) {
+        memset(summary, 0, sizeof *summary);
+        fill_summary(&ds, st == GP_OK ? &plan : NULL, summary);
+        snprintf(summary->output_dir, sizeof summary->output_dir, "%s", dir);
+        summary->elapsed_s = gp_now() - t0;
+    }
+    int infeasible = 0;
+    for (int c = 0; c < ds.n_comms; c++)
+        infeasible += ds.comms[c].status != GP_CS_FEASIBLE;
+    if (st == GP_OK && infeasible)
+        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities could not meet the bounds; their best plans are "
+                     "written and marked infeasible in report.json", infeasible, ds.n_comms);
+    free(tmp);
+    free(old);
+    gp_plan_free(ctx, &plan);
+    gp_dataset_free(ctx, &ds);
+    return st;
+}

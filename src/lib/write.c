@@ -1,0 +1,217 @@
+/* Write stage: dissolve atoms into grid polygons (GEOS coverage union) and
+ * write the grids and atoms layers as GeoPackages with GDAL/OGR. */
+#include <cpl_error.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *const gp_attr_names[GP_NATTR] = {"households", "population", "cases", "case_load", "workload"};
+
+gp_status gp_plan_build_grids(gp_ctx *ctx, gp_dataset *ds, gp_plan *plan)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    int ng = plan->n_grids;
+    int *count = calloc((size_t)(ng ? ng : 1), sizeof *count);
+    GEOSGeometry ***parts = calloc((size_t)(ng ? ng : 1), sizeof *parts);
+    gp_status st = GP_OK;
+    if (!count || !parts) {
+        free(count);
+        free(parts);
+        return GP_ERR_NOMEM;
+    }
+    for (int i = 0; i < ds->n_atoms; i++)
+        count[ds->atoms[i].grid]++;
+    for (int g = 0; g < ng && !st; g++)
+        if (!(parts[g] = malloc((size_t)(count[g] ? count[g] : 1) * sizeof **parts)))
+            st = GP_ERR_NOMEM;
+    if (st)
+        goto done;
+    for (int g = 0; g < ng; g++)
+        count[g] = 0;
+    for (int i = 0; i < ds->n_atoms; i++) {
+        gp_atom *a = &ds->atoms[i];
+        gp_grid *gr = &plan->grids[a->grid];
+        for (int k = 0; k < GP_NATTR; k++)
+            gr->v[k] += a->v[k];
+        gr->n_atoms++;
+        parts[a->grid][count[a->grid]++] = GEOSGeom_clone_r(h, a->geom);
+    }
+    for (int g = 0; g < ng && !st; g++) {
+        gp_grid *gr = &plan->grids[g];
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts[g], (unsigned)count[g]);
+        free(parts[g]);
+        parts[g] = NULL;
+        if (!coll) {
+            st = gp_fail(ctx, GP_ERR_GEOS, "grid %s: cannot collect atoms", gr->id);
+            break;
+        }
+        /* atoms form a coverage: coverage union is fast and leaves no
+         * slivers; fall back to a full union where the input is not clean */
+        GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
+        if (!u || GEOSisValid_r(h, u) != 1) {
+            if (u)
+                GEOSGeom_destroy_r(h, u);
+            u = GEOSUnaryUnion_r(h, coll);
+        }
+        GEOSGeom_destroy_r(h, coll);
+        if (!u) {
+            st = gp_fail(ctx, GP_ERR_GEOS, "grid %s: dissolving its atoms failed: %s", gr->id, gp_geos_lastmsg(ctx));
+            break;
+        }
+        gr->geom = u;
+        GEOSArea_r(h, u, &gr->area);
+        GEOSLength_r(h, u, &gr->perimeter);
+        gr->polsby_popper = gr->perimeter > 0 ? 4 * M_PI * gr->area / (gr->perimeter * gr->perimeter) : 0;
+    }
+done:
+    for (int g = 0; g < ng; g++)
+        free(parts[g]);
+    free(parts);
+    free(count);
+    return st;
+}
+
+void gp_plan_free(gp_ctx *ctx, gp_plan *plan)
+{
+    if (!plan)
+        return;
+    for (int g = 0; g < plan->n_grids; g++) {
+        free(plan->grids[g].id);
+        if (plan->grids[g].geom)
+            GEOSGeom_destroy_r(ctx->geos, plan->grids[g].geom);
+    }
+    free(plan->grids);
+    memset(plan, 0, sizeof *plan);
+}
+
+typedef struct layer_out {
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    GEOSWKBWriter *wr;
+} layer_out;
+
+static gp_status open_layer(gp_ctx *ctx, const char *dir, const char *name, const char *crs,
+                            const char *const *fields, const OGRFieldType *types, int nf, layer_out *o)
+{
+    memset(o, 0, sizeof *o);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.gpkg", dir, name);
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    if (!drv)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "GDAL has no GeoPackage driver");
+    o->ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
+    if (!o->ds)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, CPLGetLastErrorMsg());
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRSetFromUserInput(srs, crs);
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    o->lyr = GDALDatasetCreateLayer(o->ds, name, srs, wkbMultiPolygon, NULL);
+    OSRDestroySpatialReference(srs);
+    if (!o->lyr)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create layer '%s': %s", path, name, CPLGetLastErrorMsg());
+    for (int i = 0; i < nf; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(fields[i], types[i]);
+        OGRErr e = OGR_L_CreateField(o->lyr, fd, 1);
+        OGR_Fld_Destroy(fd);
+        if (e != OGRERR_NONE)
+            return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, fields[i]);
+    }
+    o->wr = GEOSWKBWriter_create_r(ctx->geos);
+    if (!o->wr)
+        return GP_ERR_NOMEM;
+    GDALDatasetStartTransaction(o->ds, 0);
+    return GP_OK;
+}
+
+static gp_status close_layer(gp_ctx *ctx, layer_out *o, const char *name, gp_status st)
+{
+    if (o->ds) {
+        if (st == GP_OK && GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE)
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s.gpkg: commit failed: %s", name, CPLGetLastErrorMsg());
+        GDALClose(o->ds);
+    }
+    if (o->wr)
+        GEOSWKBWriter_destroy_r(ctx->geos, o->wr);
+    return st;
+}
+
+/* Writes a feature's geometry, promoted to MultiPolygon. */
+static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGeometry *g)
+{
+    size_t n = 0;
+    unsigned char *wkb = GEOSWKBWriter_write_r(ctx->geos, o->wr, g, &n);
+    if (!wkb)
+        return gp_fail(ctx, GP_ERR_GEOS, "cannot encode geometry: %s", gp_geos_lastmsg(ctx));
+    OGRGeometryH og = NULL;
+    OGRErr e = OGR_G_CreateFromWkbEx(wkb, NULL, &og, n);
+    GEOSFree_r(ctx->geos, wkb);
+    if (e != OGRERR_NONE || !og)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "cannot convert geometry for GDAL");
+    og = OGR_G_ForceToMultiPolygon(og);
+    OGR_F_SetGeometryDirectly(f, og);
+    return GP_OK;
+}
+
+gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const char *dir)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    static const char *gf[] = {"grid_id", "community", "households", "population", "cases", "case_load",
+                               "workload", "n_atoms", "area_m2", "polsby_popper", "status"};
+    static const OGRFieldType gt[] = {OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal,
+                                      OFTReal, OFTInteger, OFTReal, OFTReal, OFTString};
+    layer_out o;
+    gp_status st = open_layer(ctx, dir, "grids", ds->crs, gf, gt, 11, &o);
+    for (int g = 0; g < plan->n_grids && !st; g++) {
+        const gp_grid *gr = &plan->grids[g];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
+        OGR_F_SetFieldString(f, 0, gr->id);
+        OGR_F_SetFieldString(f, 1, ds->comms[gr->community].id);
+        for (int a = 0; a < GP_NATTR; a++)
+            OGR_F_SetFieldDouble(f, 2 + a, gr->v[a]);
+        OGR_F_SetFieldInteger(f, 7, gr->n_atoms);
+        OGR_F_SetFieldDouble(f, 8, gr->area);
+        OGR_F_SetFieldDouble(f, 9, gr->polsby_popper);
+        OGR_F_SetFieldString(f, 10, ds->comms[gr->community].status == GP_CS_FEASIBLE ? "feasible" : "infeasible");
+        st = put_geom(ctx, &o, f, gr->geom);
+        if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "grids.gpkg: cannot write grid %s: %s", gr->id, CPLGetLastErrorMsg());
+        OGR_F_Destroy(f);
+    }
+    st = close_layer(ctx, &o, "grids", st);
+    if (st)
+        goto done;
+
+    static const char *af[] = {"atom_id", "unit_id", "community", "grid_id", "households", "population",
+                               "cases", "case_load", "workload", "existing_grid"};
+    static const OGRFieldType at[] = {OFTString, OFTString, OFTString, OFTString, OFTReal,
+                                      OFTReal, OFTReal, OFTReal, OFTReal, OFTString};
+    st = open_layer(ctx, dir, "atoms", ds->crs, af, at, 10, &o);
+    for (int i = 0; i < ds->n_atoms && !st; i++) {
+        const gp_atom *a = &ds->atoms[i];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
+        OGR_F_SetFieldString(f, 0, a->id);
+        OGR_F_SetFieldString(f, 1, ds->units[a->unit].id);
+        OGR_F_SetFieldString(f, 2, ds->comms[a->community].id);
+        OGR_F_SetFieldString(f, 3, plan->grids[a->grid].id);
+        for (int k = 0; k < GP_NATTR; k++)
+            OGR_F_SetFieldDouble(f, 4 + k, a->v[k]);
+        if (a->existing >= 0)
+            OGR_F_SetFieldString(f, 9, ds->existing[a->existing].id);
+        else
+            OGR_F_SetFieldNull(f, 9);
+        st = put_geom(ctx, &o, f, a->geom);
+        if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "atoms.gpkg: cannot write atom %s: %s", a->id, CPLGetLastErrorMsg());
+        OGR_F_Destroy(f);
+    }
+    st = close_layer(ctx, &o, "atoms", st);
+done:
+    CPLPopErrorHandler();
+    return st;
+}
