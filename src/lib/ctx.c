@@ -117,6 +117,7 @@ void gp_log(gp_ctx *ctx, gp_log_level level, const char *fmt, ...)
 _Thread_local jmp_buf *gp_glpk_jmp;
 static _Thread_local gp_ctx *glpk_ctx;
 static _Thread_local char glpk_line[1024];
+static _Thread_local char glpk_prev[2][512]; /* the last two whole lines */
 
 static int glpk_term(void *info, const char *s)
 {
@@ -126,8 +127,11 @@ static int glpk_term(void *info, const char *s)
     for (; *s; s++) {
         if (*s == '\n' || len + 1 >= sizeof glpk_line) {
             glpk_line[len] = '\0';
-            if (len)
+            if (len) {
                 gp_log(glpk_ctx, GP_LOG_DEBUG, "glpk: %s", glpk_line);
+                memcpy(glpk_prev[0], glpk_prev[1], sizeof glpk_prev[0]);
+                snprintf(glpk_prev[1], sizeof glpk_prev[1], "%s", glpk_line);
+            }
             len = 0;
             if (*s == '\n')
                 continue;
@@ -142,11 +146,10 @@ static void glpk_error(void *info)
 {
     (void)info;
     jmp_buf *jb = gp_glpk_jmp;
-    if (glpk_ctx && glpk_line[0])
-        gp_fail(glpk_ctx, GP_ERR_SOLVER, "GLPK error: %s", glpk_line);
-    else if (glpk_ctx)
-        gp_fail(glpk_ctx, GP_ERR_SOLVER, "GLPK error");
-    glpk_line[0] = '\0';
+    /* GLPK prints the message, then where it was detected, then calls us */
+    if (glpk_ctx)
+        gp_fail(glpk_ctx, GP_ERR_SOLVER, "GLPK error: %s (%s)", glpk_prev[0], glpk_prev[1]);
+    glpk_line[0] = glpk_prev[0][0] = glpk_prev[1][0] = '\0';
     /* The GLPK environment is unusable after an error: free all its memory
      * (problems included) before leaving. */
     glp_free_env();
@@ -159,7 +162,7 @@ void gp_glpk_hooks_install(gp_ctx *ctx, jmp_buf *jb)
 {
     glpk_ctx = ctx;
     gp_glpk_jmp = jb;
-    glpk_line[0] = '\0';
+    glpk_line[0] = glpk_prev[0][0] = glpk_prev[1][0] = '\0';
     glp_term_hook(glpk_term, NULL);
     glp_error_hook(glpk_error, NULL);
 }

@@ -85,7 +85,10 @@ static gp_status src_open(gp_ctx *ctx, const gp_scenario *sc, const char *key, s
         }
     } else {
         OGRSpatialReferenceH l = OGR_L_GetSpatialRef(s->lyr);
-        if (!l)
+        /* GeoPackages say "Undefined geographic/cartesian SRS" where other
+         * formats say nothing; a local CRS cannot be placed on Earth either */
+        const char *nm = l ? OSRGetName(l) : NULL;
+        if (!l || OSRIsLocal(l) || (nm && strncmp(nm, "Undefined ", 10) == 0))
             return gp_fail(ctx, GP_ERR_CRS, "%s: layer '%s' has no CRS: set [input] %s = EPSG:xxxx in the scenario",
                            s->path, s->layer_name, k);
         srs = OSRClone(l);

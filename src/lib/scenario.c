@@ -317,8 +317,7 @@ static gp_status finish(gp_scenario *sc)
                            "%s:%d: [grid] %s is bounded but [input] %s is not set: map the field or remove the bound",
                            where, sc->e[b].line, need_field[i][0], need_field[i][1]);
     }
-    int c = find_entry(sc, "input", "cases");
-    if (c >= 0 && find_entry(sc, "input", "cases.type") < 0 && gp_scn_section(sc, "case_weights", NULL, NULL) > 0)
+    if (find_entry(sc, "input", "cases.type") < 0 && gp_scn_section(sc, "case_weights", NULL, NULL) > 0)
         return gp_fail(ctx, GP_ERR_SCENARIO,
                        "%s: [case_weights] is set but [input] cases.type is not: name the field holding the case type",
                        where);
@@ -419,7 +418,7 @@ gp_status gp_scenario_set(gp_ctx *ctx, gp_scenario *sc, const char *section, con
     if (!ctx || !sc || !section || !key || !value)
         return GP_ERR_ARG;
     sc->ctx = ctx;
-    gp_status st = put(sc, section, key, value, 0, ".", true);
+    gp_status st = put(sc, section, key, value, 0, NULL, true);
     if (st == GP_OK)
         st = finish(sc);
     return st;

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the demo and checks its output folder with the independent checker
+# in ../shared/tools (contiguity, nesting, bounds, mass from input units).
+set -euo pipefail
+bin=$1
+src=${GP_SOURCE_DIR:?}
+checker=${GP_SHARED_DIR:-$src/../shared}/tools/check_plan.py
+if [ ! -f "$checker" ]; then
+  echo "check.demo: skipped: $checker not found (it lives in ../shared beside the checkout)"
+  exit 77
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$bin" --quiet run "$src/datasets/demo/scenario.ini" --out "$out/demo"
+/usr/bin/python3 "$checker" "$out/demo" --bound households=300..500 --bound population=..1500 \
+  --units "$src/datasets/demo/units.gpkg:hh=households,pop=population"

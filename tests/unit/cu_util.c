@@ -1,0 +1,105 @@
+/* Small helpers: number and range parsing, paths, JSON escaping. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu_tester.h"
+#include "internal.h"
+
+static void test_ranges(void)
+{
+    static const struct { const char *s; int ok; double lo, hi; } T[] = {
+        {"300..500", 1, 300, 500},   {"..2500", 1, -INFINITY, 2500}, {"300..", 1, 300, INFINITY},
+        {" 1.5 .. 2 ", 1, 1.5, 2},   {"500..300", 0, 0, 0},          {"..", 0, 0, 0},
+        {"300", 0, 0, 0},            {"a..b", 0, 0, 0},              {"1..2..3", 0, 0, 0},
+        {"300...500", 0, 0, 0},      {"", 0, 0, 0},                  {"7..7", 1, 7, 7},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+        double lo = 0, hi = 0;
+        int ok = gp_parse_range(T[i].s, &lo, &hi);
+        CU_ASSERT_EQUAL(ok, T[i].ok);
+        if (ok && T[i].ok) {
+            CU_ASSERT(lo == T[i].lo);
+            CU_ASSERT(hi == T[i].hi);
+        }
+    }
+}
+
+static void test_numbers(void)
+{
+    double d;
+    long l;
+    CU_ASSERT(gp_parse_double(" 12.5 ", &d) && d == 12.5);
+    CU_ASSERT(!gp_parse_double("12.5x", &d));
+    CU_ASSERT(!gp_parse_double("nan", &d));
+    CU_ASSERT(!gp_parse_double("inf", &d));
+    CU_ASSERT(!gp_parse_double("", &d));
+    CU_ASSERT(gp_parse_int("42", &l) && l == 42);
+    CU_ASSERT(!gp_parse_int("4.2", &l));
+    CU_ASSERT(!gp_parse_int("99999999999999999999999", &l));
+}
+
+static void test_paths(void)
+{
+    char *p = gp_path_join("a/b", "c.gpkg");
+    CU_ASSERT_STRING_EQUAL(p, "a/b/c.gpkg");
+    free(p);
+    p = gp_path_join("a/b", "/abs/c.gpkg");
+    CU_ASSERT_STRING_EQUAL(p, "/abs/c.gpkg");
+    free(p);
+    p = gp_path_dirname("x/y/scenario.ini");
+    CU_ASSERT_STRING_EQUAL(p, "x/y");
+    free(p);
+    p = gp_path_dirname("scenario.ini");
+    CU_ASSERT_STRING_EQUAL(p, ".");
+    free(p);
+}
+
+static void test_json(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    gp_json j;
+    gp_json_init(&j, f);
+    gp_json_obj_begin(&j);
+    gp_json_key(&j, "s");
+    gp_json_str(&j, "a\"b\\c\n\x01 社区");
+    gp_json_key(&j, "n");
+    gp_json_num(&j, NAN);
+    gp_json_key(&j, "a");
+    gp_json_arr_begin(&j);
+    gp_json_int(&j, 1);
+    gp_json_num(&j, 2.5);
+    gp_json_arr_end(&j);
+    gp_json_key(&j, "e");
+    gp_json_obj_begin(&j);
+    gp_json_obj_end(&j);
+    gp_json_obj_end(&j);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"s\": \"a\\\"b\\\\c\\n\\u0001 社区\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"n\": null"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "2.5\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"e\": {}"));
+    CU_ASSERT_PTR_NULL(strstr(buf, ",\n  }"));
+    free(buf);
+}
+
+static void test_strerror(void)
+{
+    for (int s = GP_OK; s <= GP_ERR_INTERNAL; s++)
+        CU_ASSERT(strcmp(gp_strerror((gp_status)s), "unknown status") != 0);
+    CU_ASSERT_STRING_EQUAL(gp_strerror((gp_status)999), "unknown status");
+    CU_ASSERT_STRING_EQUAL(gp_version(), GP_VERSION_STRING);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp_version_libraries(), "GEOS"));
+    gp_ctx_destroy(NULL);
+    gp_scenario_destroy(NULL);
+}
+
+void register_util_suite(void)
+{
+    static const cu_case cases[] = {{"ranges", test_ranges}, {"numbers", test_numbers}, {"paths", test_paths},
+                                    {"json", test_json},     {"strerror", test_strerror}, {NULL, NULL}};
+    cu_add_suite("util", cases);
+}
