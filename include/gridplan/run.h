@@ -14,7 +14,7 @@ typedef struct gp_scenario gp_scenario;
 /* What a run did, for a one-screen summary. Plain value; fill by gp_run. */
 typedef struct gp_run_summary {
     char output_dir[4096];  /* where the results were written */
-    char crs[64];           /* working CRS, e.g. "EPSG:32652" */
+    char crs[256];          /* working CRS, e.g. "EPSG:32652" */
     int units;              /* input units read */
     int atoms;
     int communities;

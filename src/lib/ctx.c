@@ -130,7 +130,7 @@ static int glpk_term(void *info, const char *s)
             if (len) {
                 gp_log(glpk_ctx, GP_LOG_DEBUG, "glpk: %s", glpk_line);
                 memcpy(glpk_prev[0], glpk_prev[1], sizeof glpk_prev[0]);
-                snprintf(glpk_prev[1], sizeof glpk_prev[1], "%s", glpk_line);
+                snprintf(glpk_prev[1], sizeof glpk_prev[1], "%.500s", glpk_line);
             }
             len = 0;
             if (*s == '\n')

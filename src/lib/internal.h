@@ -173,7 +173,7 @@ typedef struct gp_existing_grid {
 
 /* Everything a run holds. Arrays owned by the dataset. */
 typedef struct gp_dataset {
-    char crs[64];                /* working CRS, "EPSG:xxxxx" */
+    char crs[256];               /* working CRS, "EPSG:xxxxx" or as given */
     gp_unit *units; int n_units;
     gp_community *comms; int n_comms;
     gp_atom *atoms; int n_atoms;
@@ -228,9 +228,9 @@ typedef struct gp_part_result {
  * when no count can meet them (before any search). */
 bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max,
                          char *reason, size_t reason_len);
-/* Partitions one community. Always returns a complete, contiguous plan
- * when the graph is connected (res->feasible says whether bounds hold).
- * Errors: GP_ERR_NOMEM, GP_ERR_ARG (disconnected graph). */
+/* Partitions one community. Always returns a complete plan, contiguous
+ * when the graph is connected (the graph stage bridges it); res->feasible
+ * says whether the bounds hold. Errors: GP_ERR_NOMEM, GP_ERR_ARG. */
 gp_status gp_partition(const gp_part_problem *p, gp_part_result *res);
 void gp_part_result_free(gp_part_result *res);
 /* True when the atoms with grid[i]==g form one connected piece. */

@@ -576,6 +576,10 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
         bool rep = false;
         if (!st && g && !(g = repair(ctx, g, &rep)))
             st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: grid %s: invalid polygon that GEOS cannot repair", s->path, label);
+        if (rep) {
+            ds->n_repaired++;
+            gp_log(ctx, GP_LOG_WARN, "%s: grid %s: invalid polygon repaired", s->path, label);
+        }
         if (!st && g) {
             gp_existing_grid *e = &ds->existing[ds->n_existing++];
             if (id_i >= 0)
@@ -625,6 +629,11 @@ gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
         bool proj = ok && OSRIsProjected(w);
         double to_m = proj ? OSRGetLinearUnits(w, NULL) : 0;
         OSRDestroySpatialReference(w);
+        if (strlen(crs) >= sizeof ds->crs) {
+            st = gp_fail(ctx, GP_ERR_CRS, "%s: [input] crs: too long: name the CRS by its code, e.g. EPSG:32650",
+                         gp_scn_path(sc));
+            goto done;
+        }
         if (!ok || !proj || fabs(to_m - 1.0) > 1e-9) {
             st = gp_fail(ctx, GP_ERR_CRS, "%s: [input] crs = %s: %s", gp_scn_path(sc), crs,
                          !ok ? "not a CRS PROJ knows (write auto or EPSG:xxxx)"

@@ -1,7 +1,7 @@
 /* Partition stage: divide one community's atoms into k contiguous grids
  * whose attributes lie within the scenario's bounds.
  *
- * Heuristic (a first solver; the GLPK model builds on it as a warm start):
+ * Heuristic:
  *  1. region growing from k seeds spread out by farthest-point sampling; the
  *     lightest grid takes its nearest unassigned neighbour each step;
  *  2. repair by local search: move a boundary atom to a neighbouring grid

@@ -180,7 +180,22 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
     gp_json_obj_begin(&j);
     mass(&j, "households", ds->in_units.sum_hh, at[GP_A_HH], gt[GP_A_HH]);
     mass(&j, "population", ds->in_units.sum_pop, at[GP_A_POP], gt[GP_A_POP]);
-    mass(&j, "cases", ds->n_cases - ds->n_cases_unmatched, at[GP_A_CASES], gt[GP_A_CASES]);
+    /* every case read is in an atom, or counted as outside */
+    gp_json_key(&j, "cases");
+    gp_json_obj_begin(&j);
+    gp_json_key(&j, "input");
+    gp_json_int(&j, ds->n_cases);
+    gp_json_key(&j, "atoms");
+    gp_json_num(&j, at[GP_A_CASES]);
+    gp_json_key(&j, "grids");
+    gp_json_num(&j, gt[GP_A_CASES]);
+    gp_json_key(&j, "outside");
+    gp_json_int(&j, ds->n_cases_unmatched);
+    gp_json_key(&j, "relative_error");
+    double lost = fmax(fabs(ds->n_cases - ds->n_cases_unmatched - at[GP_A_CASES]),
+                       fabs(ds->n_cases - ds->n_cases_unmatched - gt[GP_A_CASES]));
+    gp_json_num(&j, ds->n_cases ? lost / ds->n_cases : lost);
+    gp_json_obj_end(&j);
     gp_json_obj_end(&j);
 
     gp_json_key(&j, "data_quality");
@@ -212,7 +227,7 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
         gp_json_int(&j, ds->n_existing);
         minmax(&j, "households", mn, mx, tot);
         gp_json_key(&j, "households_moved");
-        gp_json_num(&j, plan->hh_moved);
+        gp_json_num(&j, plan->hh_moved >= 0 ? plan->hh_moved : NAN);
         gp_json_obj_end(&j);
     }
 

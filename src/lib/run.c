@@ -107,6 +107,11 @@ static gp_status partition_community(gp_ctx *ctx, const gp_part_problem *tmpl, g
         goto done;
     }
     cm->status = res.feasible ? GP_CS_FEASIBLE : GP_CS_INFEASIBLE;
+    int kmin = 0, kmax = 0;
+    char why[512];
+    if (gp_part_count_range(&p, &kmin, &kmax, why, sizeof why))
+        gp_log(ctx, GP_LOG_DEBUG, "community '%s': %d..%d grids meet the bounds by count; %d made, bound "
+               "violation %g", cm->id, kmin, kmax, res.k, res.violation);
     if (!res.feasible) {
         snprintf(cm->reason, sizeof cm->reason, "%s", res.reason);
         gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, res.reason);
@@ -214,7 +219,7 @@ static double households_moved(const gp_dataset *ds, const gp_plan *plan)
     moved = 0;
     for (int i = 0; i < ds->n_atoms; i++) {
         const gp_atom *a = &ds->atoms[i];
-        if (a->existing != gm[a->grid])
+        if (a->existing < 0 || a->existing != gm[a->grid])
             moved += a->v[GP_A_HH];
     }
 done:
@@ -280,9 +285,27 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
     sm->households_moved = plan ? plan->hh_moved : -1;
 }
 
+/* Keys the scenario accepts that change nothing in this version: say so
+ * rather than ignore them silently. */
+static void warn_inert_keys(gp_ctx *ctx, const gp_scenario *sc)
+{
+    static const char *const K[][3] = {
+        {"objective", "stability", "households moved are measured against the existing plan, not minimised"},
+        {"solver", "gap", "the partition is heuristic and reports no optimality gap"},
+        {"solver", "threads", "communities are partitioned one after another"},
+        {"atoms", "shape", "it applies to mode = cells only"},
+        {"atoms", "size", "it applies to mode = cells only"},
+    };
+    for (size_t i = 0; i < sizeof K / sizeof K[0]; i++)
+        if (gp_scenario_get(sc, K[i][0], K[i][1]))
+            gp_log(ctx, GP_LOG_WARN, "[%s] %s has no effect in this version of gridplan: %s", K[i][0], K[i][1],
+                   K[i][2]);
+}
+
 static gp_status prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
 {
     gp_status st;
+    warn_inert_keys(ctx, sc);
     double t = gp_now();
     if ((st = gp_load(ctx, sc, ds)))
         return st;

@@ -41,7 +41,7 @@ static const keyspec KEYS[] = {
     {"input", "existing_plan.id", K_STR, 0, 0, NULL},
     {"input", "existing_plan.crs", K_STR, 0, 0, NULL},
     {"input", "workers", K_PATH, 0, 0, NULL},
-    {"input", "crs", K_STR, 0, 0, NULL},
+    {"input", "crs", K_STR, 0, 0, NULL}, /* auto, or a CRS PROJ knows: checked when loading */
     {"atoms", "mode", K_CHOICE, 0, 0, "units|cells"},
     {"atoms", "shape", K_CHOICE, 0, 0, "hex|square"},
     {"atoms", "size", K_NUM, 1e-3, 1e6, NULL},
@@ -167,11 +167,12 @@ static const char *check_value(const keyspec *ks, const char *v, char *buf, size
             return "count = workers needs worker assignment, which this version of gridplan does not "
                    "do yet: use auto, a number or a range";
         if (gp_parse_int(v, &l))
-            return l >= 1 ? NULL : "the grid count must be at least 1";
-        if (gp_parse_range(v, &lo, &hi) && isfinite(lo) && isfinite(hi) && lo >= 1 &&
+            return l < 1 ? "the grid count must be at least 1" : l > 100000 ? "the grid count must be at most 100000"
+                                                                           : NULL;
+        if (gp_parse_range(v, &lo, &hi) && isfinite(lo) && isfinite(hi) && lo >= 1 && hi <= 100000 &&
             lo == floor(lo) && hi == floor(hi))
             return NULL;
-        snprintf(buf, len, "'%s' is not a grid count: write auto, N, or MIN..MAX (whole numbers >= 1)", v);
+        snprintf(buf, len, "'%s' is not a grid count: write auto, N, or MIN..MAX (whole numbers from 1 to 100000)", v);
         return buf;
     case K_CHOICE:
         if (!choice_ok(ks->choices, v)) {
@@ -296,6 +297,33 @@ static char *read_str(char *buf, int size, void *stream)
     return buf;
 }
 
+/* inih reads lines of up to INI_MAX_LINE bytes and takes an indented line
+ * as the continuation of the previous value: both would give misleading
+ * errors, so they are caught here first with their line numbers. */
+static gp_status precheck(gp_ctx *ctx, const char *name, const char *text)
+{
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len && p[len - 1] == '\r')
+            len--;
+        if (len > 190)
+            return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: line is longer than 190 characters: shorten it (e.g. a "
+                           "shorter path)", name, line);
+        size_t ws = 0;
+        while (ws < len && (p[ws] == ' ' || p[ws] == '\t'))
+            ws++;
+        if (ws > 0 && ws < len && p[ws] != ';' && p[ws] != '#')
+            return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: line starts with spaces: write keys and sections at the "
+                           "start of the line", name, line);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return GP_OK;
+}
+
 static gp_status finish(gp_scenario *sc)
 {
     gp_ctx *ctx = sc->ctx;
@@ -344,9 +372,13 @@ gp_status gp_scenario_parse(gp_ctx *ctx, const char *text, const char *name, con
         gp_scenario_destroy(sc);
         return GP_ERR_NOMEM;
     }
+    gp_status st = precheck(ctx, sc->path, text);
+    if (st != GP_OK) {
+        gp_scenario_destroy(sc);
+        return st;
+    }
     strsrc src = {text, &sc->line};
     int rc = ini_parse_stream(read_str, &src, on_kv, sc);
-    gp_status st = GP_OK;
     if (sc->failed)
         st = GP_ERR_SCENARIO;
     else if (rc > 0)

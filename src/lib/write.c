@@ -109,7 +109,10 @@ static gp_status open_layer(gp_ctx *ctx, const char *dir, const char *name, cons
     if (!o->ds)
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, CPLGetLastErrorMsg());
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-    OSRSetFromUserInput(srs, crs);
+    if (OSRSetFromUserInput(srs, crs) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: GDAL does not know the CRS '%s'", path, crs);
+    }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
     o->lyr = GDALDatasetCreateLayer(o->ds, name, srs, wkbMultiPolygon, NULL);
     OSRDestroySpatialReference(srs);

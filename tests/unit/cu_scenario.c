@@ -6,6 +6,8 @@
 #include "cu_tester.h"
 #include "internal.h"
 
+#define LONG "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789" \
+             "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
 #define BASE "[input]\nunits = u.gpkg\nunits.households = hh\n"
 
 static void test_errors(void)
@@ -32,6 +34,9 @@ static void test_errors(void)
         {BASE "[grid]\npopulation = ..2500\n", GP_ERR_SCENARIO, {"t.ini:5:", "units.population is not set", NULL}},
         {BASE "units.id =\n", GP_ERR_SCENARIO, {"t.ini:4:", "empty value", NULL}},
         {BASE "[case_weights]\ndispute = 3\n", GP_ERR_SCENARIO, {"cases.type", NULL, NULL}},
+        {BASE "  units.id = x\n", GP_ERR_SCENARIO, {"t.ini:4:", "starts with spaces", NULL}},
+        {BASE "; " LONG "\n[grid]\n", GP_ERR_SCENARIO, {"t.ini:4:", "longer than 190", NULL}},
+        {BASE "[grid]\ncount = 1..1000000\n", GP_ERR_SCENARIO, {"t.ini:5:", "not a grid count", NULL}},
         {BASE "[case_weights]\ntheft = often\n", GP_ERR_SCENARIO, {"t.ini:5:", "theft = often", "not a number"}},
     };
     gp_ctx *ctx;

@@ -1,0 +1,1349 @@
+/* CLI tests for gridplan: run the real binary on the real demo files and
+ * check what a user would check, reading the outputs back with GDAL/OGR.
+ *
+ * Configuration (environment):
+ *   GRIDPLAN_BIN   path of the gridplan executable (required)
+ *   GP_SOURCE_DIR  root of the source tree, for datasets/demo (required)
+ *   GP_KEEP_TMP    if set, the temporary folder is kept and its path printed
+ *
+ * Usage: test_cli [SUITE]   (SUITE: demo, determinism, atomic, errors)
+ *
+ * Build (needs GDAL and CUnit):
+ *   cc -std=c11 test_cli.c -o test_cli $(pkg-config --cflags --libs gdal) -lcunit
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <CUnit/Basic.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <gdal.h>
+#include <limits.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The demo scenario's bounds (datasets/demo/scenario.ini, [grid]). */
+#define DEMO_HH_MIN 300.0
+#define DEMO_HH_MAX 500.0
+#define DEMO_POP_MAX 1500.0
+#define DEMO_COMMUNITIES 10
+#define RUN_TIMEOUT_S 120
+
+static char g_bin[PATH_MAX];  /* GRIDPLAN_BIN */
+static char g_src[PATH_MAX];  /* GP_SOURCE_DIR, resolved */
+static char g_demo[PATH_MAX + 32]; /* g_src/datasets/demo */
+static char g_tmp[PATH_MAX];  /* the temp folder of this run */
+
+/* ---- assertions with a formatted message ------------------------------ */
+
+static bool check_impl(bool ok, unsigned line, const char *file, const char *fmt, ...)
+{
+    char buf[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    CU_assertImplementation(ok ? CU_TRUE : CU_FALSE, line, buf, file, "", CU_FALSE);
+    return ok;
+}
+/* CHECK(cond, "message %d", x): a non-fatal assertion; returns cond. */
+#define CHECK(cond, ...) check_impl((cond) ? true : false, __LINE__, __FILE__, __VA_ARGS__)
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s ? s : "");
+    if (!d) {
+        fprintf(stderr, "test_cli: out of memory\n");
+        exit(99);
+    }
+    return d;
+}
+
+static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        fprintf(stderr, "test_cli: out of memory\n");
+        exit(99);
+    }
+    return s;
+}
+
+/* The whole file, NUL-terminated; NULL if it cannot be read. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t k;
+    while (buf && (k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (cap - n - 1 == 0) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static bool write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, len, f) == len;
+    return fclose(f) == 0 && ok;
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* s with every occurrence of from replaced by to (new string). */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    if (fl == 0)
+        return xstrdup(s);
+    for (const char *p = s; (p = strstr(p, from)); p += fl)
+        n++;
+    char *out = malloc(strlen(s) + n * tl + 1);
+    if (!out)
+        exit(99);
+    char *o = out;
+    const char *p = s, *q;
+    while ((q = strstr(p, from))) {
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, to, tl);
+        o += tl;
+        p = q + fl;
+    }
+    strcpy(o, p);
+    return out;
+}
+
+/* A short, one-line excerpt of a text for failure messages. */
+static const char *excerpt(const char *s)
+{
+    static char buf[4][360];
+    static int k;
+    char *b = buf[k++ % 4];
+    size_t n = 0;
+    for (const char *p = s ? s : ""; *p && n < sizeof buf[0] - 4; p++)
+        b[n++] = (*p == '\n' || *p == '\r') ? '|' : *p;
+    if (s && strlen(s) > n)
+        b[n++] = '.', b[n++] = '.', b[n++] = '.';
+    b[n] = '\0';
+    return b;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rmtree(const char *path) { nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Entries of dir whose names start with prefix. */
+static int count_prefixed(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    closedir(d);
+    return n;
+}
+
+/* ---- running the binary ------------------------------------------------ */
+
+typedef struct run_result {
+    int code;       /* exit status, or -1 (spawn failed, signal, timeout) */
+    char *out, *err; /* captured stdout / stderr */
+    char *err_s;    /* stderr with the temp and source folders as <TMP>, <SRC> */
+    char *out_s;
+    char what[512]; /* the command line, for messages */
+} run_result;
+
+static void run_free(run_result *r)
+{
+    free(r->out);
+    free(r->err);
+    free(r->err_s);
+    free(r->out_s);
+    memset(r, 0, sizeof *r);
+}
+
+static char *sanitize(const char *s)
+{
+    char *a = replace_all(s ? s : "", g_tmp, "<TMP>");
+    char *b = replace_all(a, g_src, "<SRC>");
+    free(a);
+    return b;
+}
+
+/* Runs GRIDPLAN_BIN with the NULL-terminated args; stdout and stderr go to
+ * TMP/logs/TAG.{stdout,stderr} and are read back. */
+static void run_gp(run_result *r, const char *tag, const char *const *args)
+{
+    memset(r, 0, sizeof *r);
+    r->code = -1;
+    char *logdir = xasprintf("%s/logs", g_tmp);
+    mkdir(logdir, 0777);
+    char *po = xasprintf("%s/%s.stdout", logdir, tag), *pe = xasprintf("%s/%s.stderr", logdir, tag);
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = g_bin;
+    size_t w = (size_t)snprintf(r->what, sizeof r->what, "gridplan");
+    for (int i = 0; args[i] && n < 31; i++) {
+        argv[n++] = args[i];
+        if (w < sizeof r->what)
+            w += (size_t)snprintf(r->what + w, sizeof r->what - w, " %s", args[i]);
+    }
+    argv[n] = NULL;
+    char *what_s = sanitize(r->what);
+    snprintf(r->what, sizeof r->what, "%s", what_s);
+    free(what_s);
+
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid;
+    int rc = posix_spawn(&pid, g_bin, &fa, NULL, (char *const *)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(stderr, "test_cli: cannot start %s: %s\n", g_bin, strerror(rc));
+    } else {
+        int status = 0;
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            pid_t p = waitpid(pid, &status, WNOHANG);
+            if (p == pid)
+                break;
+            if (p < 0 && errno != EINTR) {
+                status = -1;
+                break;
+            }
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            if (t.tv_sec - t0.tv_sec > RUN_TIMEOUT_S) {
+                fprintf(stderr, "test_cli: %s: no exit after %d s, killing it\n", r->what, RUN_TIMEOUT_S);
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                status = -1;
+                break;
+            }
+            struct timespec nap = {0, 5 * 1000 * 1000};
+            nanosleep(&nap, NULL);
+        }
+        if (status != -1 && WIFEXITED(status))
+            r->code = WEXITSTATUS(status);
+        else if (status != -1 && WIFSIGNALED(status))
+            fprintf(stderr, "test_cli: %s: killed by signal %d\n", r->what, WTERMSIG(status));
+    }
+    r->out = read_file(po, NULL);
+    r->err = read_file(pe, NULL);
+    if (!r->out)
+        r->out = xstrdup("");
+    if (!r->err)
+        r->err = xstrdup("");
+    r->out_s = sanitize(r->out);
+    r->err_s = sanitize(r->err);
+    free(po);
+    free(pe);
+    free(logdir);
+}
+
+#define RUN(r, tag, ...)                                                                                           \
+    do {                                                                                                           \
+        const char *args_[] = {__VA_ARGS__, NULL};                                                                 \
+        run_gp((r), (tag), args_);                                                                                 \
+    } while (0)
+
+/* Checks the exit code, with the stderr in the message when it is wrong. */
+#define CHECK_EXIT(r, want)                                                                                        \
+    CHECK((r)->code == (want), "%s: exit %d, expected %d; stderr: %s", (r)->what, (r)->code, (want),             \
+          excerpt((r)->err_s))
+
+/* ---- scenario files ---------------------------------------------------- */
+
+enum { OP_REPLACE = 1, OP_DELETE, OP_INSERT_AFTER };
+
+typedef struct edit {
+    const char *sec; /* section of the target line */
+    const char *key; /* key of the target line; NULL: the [sec] header itself */
+    int op;
+    const char *text; /* new line; "@TMP@" becomes the temp folder */
+} edit;
+
+static void trim(char *s)
+{
+    char *b = s;
+    while (*b == ' ' || *b == '\t')
+        b++;
+    size_t n = strlen(b);
+    while (n && (b[n - 1] == ' ' || b[n - 1] == '\t' || b[n - 1] == '\r' || b[n - 1] == '\n'))
+        n--;
+    memmove(s, b, n);
+    s[n] = '\0';
+}
+
+/* Writes a copy of the demo scenario to path, with absolute input paths,
+ * [output] dir = outdir, and the edits applied. Returns the 1-based line
+ * number of the last edited/inserted line in the new file (0 for a
+ * deletion), or -1 if an edit's target was not found. */
+static int write_scenario(const char *path, const char *outdir, const edit *edits, int n_edits)
+{
+    char *src_path = xasprintf("%s/scenario.ini", g_demo);
+    char *text = read_file(src_path, NULL);
+    free(src_path);
+    if (!text)
+        return -1;
+    char *lines[512];
+    int n = 0;
+    char sec[64] = "";
+    for (char *l = text, *next; l && *l && n < 400; l = next) {
+        next = strchr(l, '\n');
+        if (next)
+            *next++ = '\0';
+        char t[1024];
+        snprintf(t, sizeof t, "%s", l);
+        trim(t);
+        if (t[0] == '[') {
+            char *e = strchr(t, ']');
+            if (e)
+                *e = '\0';
+            snprintf(sec, sizeof sec, "%.63s", t + 1);
+        } else if (t[0] && t[0] != ';' && t[0] != '#' && strchr(t, '=')) {
+            char key[128], val[900];
+            char *eq = strchr(t, '=');
+            snprintf(key, sizeof key, "%.*s", (int)(eq - t), t);
+            trim(key);
+            snprintf(val, sizeof val, "%s", eq + 1);
+            char *c = strstr(val, " ;");
+            if (c)
+                *c = '\0';
+            trim(val);
+            bool path_key = strcmp(sec, "input") == 0 &&
+                            (!strcmp(key, "units") || !strcmp(key, "communities") || !strcmp(key, "cases") ||
+                             !strcmp(key, "existing_plan") || !strcmp(key, "workers"));
+            if (path_key && val[0] != '/') {
+                lines[n++] = xasprintf("%s = %s/%s", key, g_demo, val);
+                continue;
+            }
+            if (strcmp(sec, "output") == 0 && strcmp(key, "dir") == 0) {
+                lines[n++] = xasprintf("dir = %s", outdir);
+                continue;
+            }
+        }
+        lines[n++] = xstrdup(l);
+    }
+    free(text);
+
+    int result = 0;
+    for (int e = 0; e < n_edits && result >= 0; e++) {
+        const edit *ed = &edits[e];
+        int at = -1;
+        char cur[64] = "";
+        for (int i = 0; i < n && at < 0; i++) {
+            char t[1024];
+            snprintf(t, sizeof t, "%s", lines[i]);
+            trim(t);
+            if (t[0] == '[') {
+                char *x = strchr(t, ']');
+                if (x)
+                    *x = '\0';
+                snprintf(cur, sizeof cur, "%.63s", t + 1);
+                if (!ed->key && strcmp(cur, ed->sec) == 0)
+                    at = i;
+                continue;
+            }
+            char *eq = strchr(t, '=');
+            if (!ed->key || !eq || strcmp(cur, ed->sec) != 0)
+                continue;
+            *eq = '\0';
+            trim(t);
+            if (strcmp(t, ed->key) == 0)
+                at = i;
+        }
+        if (at < 0) {
+            result = -1;
+            break;
+        }
+        char *nl = ed->text ? replace_all(ed->text, "@TMP@", g_tmp) : NULL;
+        if (ed->op == OP_REPLACE) {
+            free(lines[at]);
+            lines[at] = nl;
+            result = at + 1;
+        } else if (ed->op == OP_DELETE) {
+            free(lines[at]);
+            memmove(lines + at, lines + at + 1, (size_t)(n - at - 1) * sizeof *lines);
+            n--;
+            free(nl);
+            result = 0;
+        } else {
+            memmove(lines + at + 2, lines + at + 1, (size_t)(n - at - 1) * sizeof *lines);
+            lines[at + 1] = nl;
+            n++;
+            result = at + 2;
+        }
+    }
+    FILE *f = result >= 0 ? fopen(path, "w") : NULL;
+    if (f) {
+        for (int i = 0; i < n; i++)
+            fprintf(f, "%s\n", lines[i]);
+        if (fclose(f) != 0)
+            result = -1;
+    } else {
+        result = -1;
+    }
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    return result;
+}
+
+/* ---- reading outputs with OGR ----------------------------------------- */
+
+typedef struct feat {
+    char *id, *comm, *grid;
+    double hh, pop, area_field;
+    int n_atoms;
+    OGRGeometryH g;
+} feat;
+
+typedef struct layer_data {
+    bool opened;          /* file and layer opened */
+    char missing[512];    /* required fields not found, comma-separated */
+    feat *f;
+    int n;
+    OGRSpatialReferenceH srs; /* clone, traditional GIS order */
+} layer_data;
+
+static void layer_free(layer_data *L)
+{
+    for (int i = 0; i < L->n; i++) {
+        free(L->f[i].id);
+        free(L->f[i].comm);
+        free(L->f[i].grid);
+        if (L->f[i].g)
+            OGR_G_DestroyGeometry(L->f[i].g);
+    }
+    free(L->f);
+    if (L->srs)
+        OSRDestroySpatialReference(L->srs);
+    memset(L, 0, sizeof *L);
+}
+
+/* Reads a layer. fields[] are required; the roles pick which go where:
+ * id, comm, grid (strings), hh, pop, area, n_atoms (numbers); NULL role
+ * names are not read. */
+typedef struct roles {
+    const char *id, *comm, *grid, *hh, *pop, *area, *n_atoms;
+} roles;
+
+static bool load_layer(const char *path, const char *layer, const char *const *required, const roles *ro,
+                       layer_data *L)
+{
+    memset(L, 0, sizeof *L);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return false;
+    OGRLayerH lyr = layer ? GDALDatasetGetLayerByName(ds, layer) : GDALDatasetGetLayer(ds, 0);
+    if (!lyr) {
+        GDALClose(ds);
+        return false;
+    }
+    L->opened = true;
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    for (int i = 0; required && required[i]; i++)
+        if (OGR_FD_GetFieldIndex(fd, required[i]) < 0) {
+            size_t m = strlen(L->missing);
+            snprintf(L->missing + m, sizeof L->missing - m, "%s%s", m ? ", " : "", required[i]);
+        }
+    int i_id = ro->id ? OGR_FD_GetFieldIndex(fd, ro->id) : -1;
+    int i_comm = ro->comm ? OGR_FD_GetFieldIndex(fd, ro->comm) : -1;
+    int i_grid = ro->grid ? OGR_FD_GetFieldIndex(fd, ro->grid) : -1;
+    int i_hh = ro->hh ? OGR_FD_GetFieldIndex(fd, ro->hh) : -1;
+    int i_pop = ro->pop ? OGR_FD_GetFieldIndex(fd, ro->pop) : -1;
+    int i_area = ro->area ? OGR_FD_GetFieldIndex(fd, ro->area) : -1;
+    int i_na = ro->n_atoms ? OGR_FD_GetFieldIndex(fd, ro->n_atoms) : -1;
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
+    if (srs) {
+        L->srs = OSRClone(srs);
+        OSRSetAxisMappingStrategy(L->srs, OAMS_TRADITIONAL_GIS_ORDER);
+    }
+    int cap = 64;
+    L->f = calloc((size_t)cap, sizeof *L->f);
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(lyr))) {
+        if (L->n == cap) {
+            cap *= 2;
+            L->f = realloc(L->f, (size_t)cap * sizeof *L->f);
+            if (!L->f)
+                exit(99);
+        }
+        feat *x = &L->f[L->n++];
+        memset(x, 0, sizeof *x);
+        x->id = i_id >= 0 ? xstrdup(OGR_F_GetFieldAsString(f, i_id)) : NULL;
+        x->comm = i_comm >= 0 ? xstrdup(OGR_F_GetFieldAsString(f, i_comm)) : NULL;
+        x->grid = i_grid >= 0 ? xstrdup(OGR_F_GetFieldAsString(f, i_grid)) : NULL;
+        x->hh = i_hh >= 0 ? OGR_F_GetFieldAsDouble(f, i_hh) : NAN;
+        x->pop = i_pop >= 0 ? OGR_F_GetFieldAsDouble(f, i_pop) : NAN;
+        x->area_field = i_area >= 0 ? OGR_F_GetFieldAsDouble(f, i_area) : NAN;
+        x->n_atoms = i_na >= 0 ? OGR_F_GetFieldAsInteger(f, i_na) : -1;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        x->g = g ? OGR_G_Clone(g) : NULL;
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    return true;
+}
+
+/* Length of the linear parts of any geometry. */
+static double linear_length(OGRGeometryH g)
+{
+    if (!g)
+        return 0;
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString || t == wkbLinearRing || t == wkbCircularString || t == wkbCompoundCurve)
+        return OGR_G_Length(g);
+    if (t == wkbMultiLineString || t == wkbGeometryCollection || t == wkbMultiCurve) {
+        double s = 0;
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+            s += linear_length(OGR_G_GetGeometryRef(g, i));
+        return s;
+    }
+    return 0;
+}
+
+static bool rel_eq(double a, double b, double tol)
+{
+    double m = fmax(fabs(a), fabs(b));
+    return fabs(a - b) <= tol * (m > 0 ? m : 1);
+}
+
+/* Occurrences of "key" : "val" in a JSON text (whitespace-tolerant). */
+static int json_count_kv(const char *text, const char *key, const char *val)
+{
+    char k[128];
+    snprintf(k, sizeof k, "\"%s\"", key);
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, k)); p += strlen(k)) {
+        const char *q = p + strlen(k);
+        while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+            q++;
+        if (*q != ':')
+            continue;
+        q++;
+        while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+            q++;
+        if (!val) {
+            n++;
+            continue;
+        }
+        if (*q == '"' && strncmp(q + 1, val, strlen(val)) == 0 && q[1 + strlen(val)] == '"')
+            n++;
+    }
+    return n;
+}
+
+/* ---- suite: demo ------------------------------------------------------- */
+
+static struct {
+    run_result run;
+    char *out;           /* TMP/out */
+    layer_data grids, atoms, units, comms;
+    bool have_grids, have_atoms, have_units, have_comms;
+    int *atom_grid;      /* per atom: index in grids, or -1 */
+    char *report;
+} D;
+
+static const char *const GRID_FIELDS[] = {"grid_id", "community", "households", "population", "cases",
+                                          "workload", "n_atoms", "area_m2", "polsby_popper", NULL};
+static const char *const ATOM_FIELDS[] = {"atom_id", "community", "grid_id", "households", "population",
+                                          "cases", "workload", NULL};
+
+static int grid_index(const layer_data *G, const char *id)
+{
+    for (int i = 0; i < G->n; i++)
+        if (G->f[i].id && strcmp(G->f[i].id, id) == 0)
+            return i;
+    return -1;
+}
+
+static int demo_init(void)
+{
+    memset(&D, 0, sizeof D);
+    D.out = xasprintf("%s/out", g_tmp);
+    char *sc = xasprintf("%s/scenario.ini", g_demo);
+    RUN(&D.run, "demo", "run", sc, "--out", D.out);
+    free(sc);
+    char *p;
+    roles rg = {.id = "grid_id", .comm = "community", .hh = "households", .pop = "population", .area = "area_m2",
+                .n_atoms = "n_atoms"};
+    p = xasprintf("%s/grids.gpkg", D.out);
+    D.have_grids = load_layer(p, "grids", GRID_FIELDS, &rg, &D.grids);
+    free(p);
+    roles ra = {.id = "atom_id", .comm = "community", .grid = "grid_id", .hh = "households", .pop = "population"};
+    p = xasprintf("%s/atoms.gpkg", D.out);
+    D.have_atoms = load_layer(p, "atoms", ATOM_FIELDS, &ra, &D.atoms);
+    free(p);
+    static const char *const UF[] = {"hh", "pop", NULL};
+    roles ru = {.id = "unit_id", .hh = "hh", .pop = "pop"};
+    p = xasprintf("%s/units.gpkg", g_demo);
+    D.have_units = load_layer(p, "units", UF, &ru, &D.units);
+    free(p);
+    static const char *const CF[] = {"code", NULL};
+    roles rc = {.id = "code"};
+    p = xasprintf("%s/communities.gpkg", g_demo);
+    D.have_comms = load_layer(p, "communities", CF, &rc, &D.comms);
+    free(p);
+    p = xasprintf("%s/report.json", D.out);
+    D.report = read_file(p, NULL);
+    free(p);
+    if (D.have_grids && D.have_atoms) {
+        D.atom_grid = malloc((size_t)(D.atoms.n ? D.atoms.n : 1) * sizeof *D.atom_grid);
+        for (int i = 0; i < D.atoms.n; i++)
+            D.atom_grid[i] = D.atoms.f[i].grid ? grid_index(&D.grids, D.atoms.f[i].grid) : -1;
+    }
+    return 0; /* failures are reported by the tests, one by one */
+}
+
+static int demo_cleanup(void)
+{
+    run_free(&D.run);
+    layer_free(&D.grids);
+    layer_free(&D.atoms);
+    layer_free(&D.units);
+    layer_free(&D.comms);
+    free(D.atom_grid);
+    free(D.report);
+    free(D.out);
+    memset(&D, 0, sizeof D);
+    return 0;
+}
+
+/* The outputs every later test reads: stop a test early without them. */
+#define NEED_OUTPUTS()                                                                                             \
+    do {                                                                                                           \
+        CU_ASSERT_FATAL(D.have_grids && D.have_atoms && D.grids.n > 0 && D.atoms.n > 0);                           \
+    } while (0)
+
+static void test_demo_run(void)
+{
+    CHECK_EXIT(&D.run, 0);
+    char *p;
+    const char *names[] = {"grids.gpkg", "atoms.gpkg", "report.json"};
+    for (int i = 0; i < 3; i++) {
+        p = xasprintf("%s/%s", D.out, names[i]);
+        CHECK(file_exists(p), "output file %s/%s is missing", "<TMP>/out", names[i]);
+        free(p);
+    }
+    CHECK(D.have_grids, "grids.gpkg has no layer 'grids' that GDAL can open");
+    CHECK(D.have_atoms, "atoms.gpkg has no layer 'atoms' that GDAL can open");
+    CHECK(strstr(D.run.out, D.out) != NULL, "stdout does not name the output folder %s: %s", "<TMP>/out",
+          excerpt(D.run.out_s));
+    CHECK(count_prefixed(g_tmp, "out.tmp-") == 0 && count_prefixed(g_tmp, "out.old-") == 0,
+          "a temporary out.tmp-*/out.old-* folder was left beside the output");
+    CHECK(D.have_units && D.units.n == 344, "cannot read datasets/demo/units.gpkg (or not 344 units)");
+    CHECK(D.have_comms && D.comms.n == DEMO_COMMUNITIES, "cannot read datasets/demo/communities.gpkg");
+}
+
+static void test_demo_fields(void)
+{
+    NEED_OUTPUTS();
+    CHECK(D.grids.missing[0] == '\0', "grids layer lacks field(s): %s", D.grids.missing);
+    CHECK(D.atoms.missing[0] == '\0', "atoms layer lacks field(s): %s", D.atoms.missing);
+    CHECK(D.units.missing[0] == '\0', "input units layer lacks field(s): %s", D.units.missing);
+}
+
+static void test_demo_ids(void)
+{
+    NEED_OUTPUTS();
+    int bad = 0;
+    for (int i = 0; i < D.grids.n && bad < 10; i++) {
+        bad += !CHECK(D.grids.f[i].id && D.grids.f[i].id[0], "grid feature %d has an empty grid_id", i);
+        for (int j = i + 1; j < D.grids.n; j++)
+            if (D.grids.f[i].id && D.grids.f[j].id)
+                bad += !CHECK(strcmp(D.grids.f[i].id, D.grids.f[j].id) != 0, "grid_id '%s' is used twice",
+                              D.grids.f[i].id);
+    }
+    bad = 0;
+    for (int i = 0; i < D.atoms.n && bad < 10; i++) {
+        const feat *a = &D.atoms.f[i];
+        int g = D.atom_grid[i];
+        if (!CHECK(g >= 0, "atom '%s' has grid_id '%s', which is not in the grids layer", a->id, a->grid)) {
+            bad++;
+            continue;
+        }
+        bad += !CHECK(a->comm && D.grids.f[g].comm && strcmp(a->comm, D.grids.f[g].comm) == 0,
+                      "atom '%s' is in community '%s' but its grid '%s' is in community '%s'", a->id, a->comm,
+                      D.grids.f[g].id, D.grids.f[g].comm);
+    }
+    /* every grid has at least one atom */
+    for (int g = 0; g < D.grids.n; g++) {
+        int n = 0;
+        for (int i = 0; i < D.atoms.n; i++)
+            n += D.atom_grid[i] == g;
+        CHECK(n > 0, "grid '%s' has no atoms", D.grids.f[g].id);
+    }
+}
+
+static void test_demo_totals(void)
+{
+    NEED_OUTPUTS();
+    CU_ASSERT_FATAL(D.have_units);
+    double uh = 0, up = 0, ah = 0, ap = 0, gh = 0, gp = 0;
+    for (int i = 0; i < D.units.n; i++)
+        uh += D.units.f[i].hh, up += D.units.f[i].pop;
+    for (int i = 0; i < D.atoms.n; i++)
+        ah += D.atoms.f[i].hh, ap += D.atoms.f[i].pop;
+    for (int i = 0; i < D.grids.n; i++)
+        gh += D.grids.f[i].hh, gp += D.grids.f[i].pop;
+    CHECK(uh > 0 && up > 0, "units.gpkg sums are zero (hh %g, pop %g)", uh, up);
+    CHECK(rel_eq(uh, ah, 1e-9), "households: units.gpkg %.3f != atoms %.3f", uh, ah);
+    CHECK(rel_eq(uh, gh, 1e-9), "households: units.gpkg %.3f != grids %.3f", uh, gh);
+    CHECK(rel_eq(up, ap, 1e-9), "population: units.gpkg %.3f != atoms %.3f", up, ap);
+    CHECK(rel_eq(up, gp, 1e-9), "population: units.gpkg %.3f != grids %.3f", up, gp);
+    for (int g = 0; g < D.grids.n; g++) {
+        double sh = 0, sp = 0;
+        for (int i = 0; i < D.atoms.n; i++)
+            if (D.atom_grid[i] == g)
+                sh += D.atoms.f[i].hh, sp += D.atoms.f[i].pop;
+        CHECK(rel_eq(D.grids.f[g].hh, sh, 1e-9), "grid '%s': households %.3f, but its atoms sum to %.3f",
+              D.grids.f[g].id, D.grids.f[g].hh, sh);
+        CHECK(rel_eq(D.grids.f[g].pop, sp, 1e-9), "grid '%s': population %.3f, but its atoms sum to %.3f",
+              D.grids.f[g].id, D.grids.f[g].pop, sp);
+    }
+}
+
+static void test_demo_bounds(void)
+{
+    NEED_OUTPUTS();
+    for (int g = 0; g < D.grids.n; g++) {
+        const feat *G = &D.grids.f[g];
+        CHECK(G->hh >= DEMO_HH_MIN && G->hh <= DEMO_HH_MAX, "grid '%s' has %.0f households, outside %.0f..%.0f",
+              G->id, G->hh, DEMO_HH_MIN, DEMO_HH_MAX);
+        CHECK(G->pop <= DEMO_POP_MAX, "grid '%s' has population %.0f, above %.0f", G->id, G->pop, DEMO_POP_MAX);
+    }
+}
+
+static void test_demo_geometry(void)
+{
+    NEED_OUTPUTS();
+    CHECK(D.grids.srs && OSRIsProjected(D.grids.srs) && fabs(OSRGetLinearUnits(D.grids.srs, NULL) - 1.0) < 1e-9,
+          "grids layer CRS is not projected in metres");
+    for (int g = 0; g < D.grids.n; g++) {
+        const feat *G = &D.grids.f[g];
+        if (!CHECK(G->g != NULL && !OGR_G_IsEmpty(G->g), "grid '%s' has no geometry", G->id))
+            continue;
+        CHECK(OGR_G_IsValid(G->g), "grid '%s': polygon is not valid", G->id);
+        double sa = 0;
+        int n = 0;
+        for (int i = 0; i < D.atoms.n; i++)
+            if (D.atom_grid[i] == g) {
+                n++;
+                sa += D.atoms.f[i].g ? OGR_G_Area(D.atoms.f[i].g) : 0;
+            }
+        double area = OGR_G_Area(G->g);
+        CHECK(area > 0 && rel_eq(area, sa, 1e-3), "grid '%s': area %.1f m2, its atoms' areas sum to %.1f m2",
+              G->id, area, sa);
+        CHECK(rel_eq(G->area_field, area, 1e-3), "grid '%s': area_m2 = %.1f but the polygon's area is %.1f",
+              G->id, G->area_field, area);
+        CHECK(G->n_atoms == n, "grid '%s': n_atoms = %d but %d atoms name it", G->id, G->n_atoms, n);
+    }
+}
+
+static void test_demo_contiguity(void)
+{
+    NEED_OUTPUTS();
+    int na = D.atoms.n;
+    OGRGeometryH *bnd = calloc((size_t)na, sizeof *bnd), *buf = calloc((size_t)na, sizeof *buf);
+    int *mem = malloc((size_t)na * sizeof *mem), *comp = malloc((size_t)na * sizeof *comp);
+    int *queue = malloc((size_t)na * sizeof *queue);
+    CU_ASSERT_FATAL(bnd && buf && mem && comp && queue);
+    for (int g = 0; g < D.grids.n; g++) {
+        int m = 0;
+        for (int i = 0; i < na; i++)
+            if (D.atom_grid[i] == g && D.atoms.f[i].g)
+                mem[m++] = i;
+        if (m <= 1)
+            continue;
+        for (int k = 0; k < m; k++) {
+            int i = mem[k];
+            if (!bnd[i])
+                bnd[i] = OGR_G_Boundary(D.atoms.f[i].g);
+            if (!buf[i])
+                buf[i] = OGR_G_Buffer(D.atoms.f[i].g, 1.0, 8);
+            comp[k] = -1;
+        }
+        /* BFS from the first atom over "shares an edge" adjacency */
+        int head = 0, tail = 0, reached = 1;
+        comp[0] = 0;
+        queue[tail++] = 0;
+        while (head < tail) {
+            int ka = queue[head++], a = mem[ka];
+            for (int kb = 0; kb < m; kb++) {
+                if (comp[kb] >= 0)
+                    continue;
+                int b = mem[kb];
+                if (OGR_G_Distance(D.atoms.f[a].g, D.atoms.f[b].g) >= 0.5)
+                    continue;
+                OGRGeometryH x = OGR_G_Intersection(bnd[a], buf[b]);
+                double len = linear_length(x);
+                if (x)
+                    OGR_G_DestroyGeometry(x);
+                if (len > 3.0) {
+                    comp[kb] = 0;
+                    queue[tail++] = kb;
+                    reached++;
+                }
+            }
+        }
+        CHECK(reached == m, "grid '%s' is not contiguous: only %d of its %d atoms are connected through shared "
+              "edges to atom '%s'", D.grids.f[g].id, reached, m, D.atoms.f[mem[0]].id);
+    }
+    for (int i = 0; i < na; i++) {
+        if (bnd[i])
+            OGR_G_DestroyGeometry(bnd[i]);
+        if (buf[i])
+            OGR_G_DestroyGeometry(buf[i]);
+    }
+    free(bnd), free(buf), free(mem), free(comp), free(queue);
+}
+
+static void test_demo_within_community(void)
+{
+    NEED_OUTPUTS();
+    CU_ASSERT_FATAL(D.have_comms && D.comms.srs && D.grids.srs);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(D.comms.srs, D.grids.srs);
+    CU_ASSERT_FATAL(ct != NULL);
+    int nc = D.comms.n;
+    OGRGeometryH *cb = calloc((size_t)nc, sizeof *cb);
+    for (int c = 0; c < nc; c++) {
+        if (!D.comms.f[c].g)
+            continue;
+        OGRGeometryH t = OGR_G_Clone(D.comms.f[c].g);
+        if (CHECK(OGR_G_Transform(t, ct) == OGRERR_NONE, "community '%s' cannot be transformed to the output CRS",
+                  D.comms.f[c].id))
+            cb[c] = OGR_G_Buffer(t, 1.0, 8);
+        OGR_G_DestroyGeometry(t);
+    }
+    int seen[64] = {0};
+    for (int g = 0; g < D.grids.n; g++) {
+        const feat *G = &D.grids.f[g];
+        int c = -1;
+        for (int k = 0; k < nc; k++)
+            if (G->comm && D.comms.f[k].id && strcmp(G->comm, D.comms.f[k].id) == 0)
+                c = k;
+        if (!CHECK(c >= 0, "grid '%s': community '%s' is not in communities.gpkg", G->id, G->comm))
+            continue;
+        if (c < 64)
+            seen[c] = 1;
+        if (!cb[c] || !G->g)
+            continue;
+        CHECK(OGR_G_Contains(cb[c], G->g), "grid '%s' is not inside community '%s' (1 m tolerance)", G->id,
+              G->comm);
+    }
+    for (int c = 0; c < nc && c < 64; c++)
+        CHECK(seen[c], "community '%s' has no grid", D.comms.f[c].id);
+    for (int c = 0; c < nc; c++)
+        if (cb[c])
+            OGR_G_DestroyGeometry(cb[c]);
+    free(cb);
+    OCTDestroyCoordinateTransformation(ct);
+}
+
+static void test_demo_report(void)
+{
+    CU_ASSERT_FATAL(D.report != NULL);
+    static const char *keys[] = {"version", "crs", "inputs", "totals", "communities", "elapsed_s"};
+    for (int i = 0; i < 6; i++)
+        CHECK(json_count_kv(D.report, keys[i], NULL) > 0, "report.json has no key \"%s\"", keys[i]);
+    CHECK(json_count_kv(D.report, "version", "0.1.0") > 0, "report.json: \"version\" is not \"0.1.0\"");
+    int feas = json_count_kv(D.report, "status", "feasible"), inf = json_count_kv(D.report, "status", "infeasible");
+    CHECK(feas == DEMO_COMMUNITIES, "report.json: %d communities with \"status\": \"feasible\", expected %d", feas,
+          DEMO_COMMUNITIES);
+    CHECK(inf == 0, "report.json: %d communities are \"infeasible\"", inf);
+    /* the report's CRS is the one of the layers */
+    if (D.grids.srs) {
+        const char *auth = OSRGetAuthorityName(D.grids.srs, NULL), *code = OSRGetAuthorityCode(D.grids.srs, NULL);
+        if (CHECK(auth && code, "grids layer CRS has no authority code")) {
+            char crs[64];
+            snprintf(crs, sizeof crs, "%s:%s", auth, code);
+            CHECK(json_count_kv(D.report, "crs", crs) > 0, "report.json never gives \"crs\": \"%s\" (the grids "
+                  "layer's CRS)", crs);
+        }
+    }
+}
+
+/* ---- suite: determinism ----------------------------------------------- */
+
+typedef struct pair { char *atom, *grid; } pair;
+
+static int cmp_pair(const void *a, const void *b) { return strcmp(((const pair *)a)->atom, ((const pair *)b)->atom); }
+
+/* The sorted atom_id -> grid_id map of an output folder; -1 on error. */
+static int read_map(const char *dir, pair **out)
+{
+    char *p = xasprintf("%s/atoms.gpkg", dir);
+    layer_data L;
+    roles r = {.id = "atom_id", .grid = "grid_id"};
+    static const char *const F[] = {"atom_id", "grid_id", NULL};
+    bool ok = load_layer(p, "atoms", F, &r, &L);
+    free(p);
+    if (!ok || L.missing[0]) {
+        layer_free(&L);
+        return -1;
+    }
+    pair *m = calloc((size_t)(L.n ? L.n : 1), sizeof *m);
+    for (int i = 0; i < L.n; i++) {
+        m[i].atom = xstrdup(L.f[i].id);
+        m[i].grid = xstrdup(L.f[i].grid);
+    }
+    int n = L.n;
+    layer_free(&L);
+    qsort(m, (size_t)n, sizeof *m, cmp_pair);
+    *out = m;
+    return n;
+}
+
+static void test_determinism(void)
+{
+    char *sc = xasprintf("%s/scenario.ini", g_demo);
+    char *d1 = xasprintf("%s/det1", g_tmp), *d2 = xasprintf("%s/det2", g_tmp);
+    run_result r1, r2;
+    RUN(&r1, "det1", "run", sc, "--out", d1);
+    RUN(&r2, "det2", "run", sc, "--out", d2);
+    CHECK_EXIT(&r1, 0);
+    CHECK_EXIT(&r2, 0);
+    pair *m1 = NULL, *m2 = NULL;
+    int n1 = read_map(d1, &m1), n2 = read_map(d2, &m2);
+    if (CHECK(n1 > 0 && n2 > 0, "cannot read atom_id/grid_id from the two runs (%d, %d atoms)", n1, n2) &&
+        CHECK(n1 == n2, "the runs wrote %d and %d atoms", n1, n2)) {
+        int diff = 0;
+        for (int i = 0; i < n1; i++) {
+            bool same = strcmp(m1[i].atom, m2[i].atom) == 0 && strcmp(m1[i].grid, m2[i].grid) == 0;
+            if (!same && diff++ < 5)
+                CHECK(false, "run 1 puts atom '%s' in '%s', run 2 puts atom '%s' in '%s'", m1[i].atom, m1[i].grid,
+                      m2[i].atom, m2[i].grid);
+        }
+        CHECK(diff == 0, "%d of %d atoms differ between two identical runs", diff, n1);
+    }
+    for (int i = 0; i < n1; i++)
+        free(m1[i].atom), free(m1[i].grid);
+    for (int i = 0; i < n2; i++)
+        free(m2[i].atom), free(m2[i].grid);
+    free(m1), free(m2);
+    run_free(&r1), run_free(&r2);
+    free(sc), free(d1), free(d2);
+}
+
+/* ---- suite: atomic ----------------------------------------------------- */
+
+static void test_atomic_failed_run_keeps_output(void)
+{
+    char *sc = xasprintf("%s/scenario.ini", g_demo);
+    char *out2 = xasprintf("%s/out2", g_tmp);
+    char *grids = xasprintf("%s/grids.gpkg", out2);
+    run_result r;
+    RUN(&r, "atomic-ok", "run", sc, "--out", out2);
+    CHECK_EXIT(&r, 0);
+    run_free(&r);
+    struct stat before, after;
+    bool had = stat(grids, &before) == 0;
+    CU_ASSERT_FATAL(had);
+    size_t len0 = 0;
+    char *bytes0 = read_file(grids, &len0);
+
+    char *bad = xasprintf("%s/atomic-bad.ini", g_tmp);
+    edit e[] = {{"input", "units", OP_REPLACE, "units = @TMP@/no-such-dir/units.gpkg"}};
+    CU_ASSERT_FATAL(write_scenario(bad, out2, e, 1) > 0);
+    RUN(&r, "atomic-bad", "run", bad);
+    CHECK_EXIT(&r, 4);
+    CHECK(strstr(r.err_s, "<TMP>/no-such-dir/units.gpkg") != NULL, "stderr does not name the missing file: %s",
+          excerpt(r.err_s));
+    if (CHECK(stat(grids, &after) == 0, "%s was removed by the failed run", "<TMP>/out2/grids.gpkg")) {
+        CHECK(after.st_size == before.st_size && after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+                  after.st_mtim.tv_nsec == before.st_mtim.tv_nsec,
+              "<TMP>/out2/grids.gpkg changed (size %lld -> %lld, mtime changed: %s)", (long long)before.st_size,
+              (long long)after.st_size,
+              after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec
+                  ? "yes"
+                  : "no");
+        size_t len1 = 0;
+        char *bytes1 = read_file(grids, &len1);
+        CHECK(bytes0 && bytes1 && len0 == len1 && memcmp(bytes0, bytes1, len0) == 0,
+              "<TMP>/out2/grids.gpkg content changed");
+        free(bytes1);
+    }
+    CHECK(file_exists(out2) && count_prefixed(out2, "report.json") == 1, "<TMP>/out2/report.json is gone");
+    CHECK(count_prefixed(g_tmp, "out2.tmp-") == 0, "a <TMP>/out2.tmp-* folder was left behind");
+    CHECK(count_prefixed(g_tmp, "out2.old-") == 0, "a <TMP>/out2.old-* folder was left behind");
+    free(bytes0);
+    run_free(&r);
+    free(sc), free(out2), free(grids), free(bad);
+}
+
+/* ---- suite: errors ----------------------------------------------------- */
+
+enum { PREP_NONE, PREP_NO_FILE, PREP_GARBAGE, PREP_TRUNCATED };
+
+typedef struct err_case {
+    const char *name;
+    edit e[2];
+    int n_edits;
+    int prep;
+    int want;
+    /* fragments expected in stderr (after <TMP>/<SRC> substitution);
+     * "@FILE@" is the scenario path, "@LINE@" is ":N:" of the edited line */
+    const char *frag[4];
+} err_case;
+
+static const err_case ERR_CASES[] = {
+    {"unknown_key", {{"grid", "households", OP_REPLACE, "housholds = 300..500"}}, 1, PREP_NONE, 3,
+     {"@FILE@", "@LINE@", "housholds"}},
+    {"unknown_section", {{"grid", NULL, OP_REPLACE, "[gird]"}}, 1, PREP_NONE, 3, {"@FILE@", "gird"}},
+    {"bad_range", {{"grid", "households", OP_REPLACE, "households = 500..300"}}, 1, PREP_NONE, 3,
+     {"@FILE@", "@LINE@", "households"}},
+    {"not_a_number", {{"solver", "time_limit", OP_REPLACE, "time_limit = fast"}}, 1, PREP_NONE, 3,
+     {"@FILE@", "@LINE@", "time_limit", "not a number"}},
+    {"missing_units", {{"input", "units", OP_DELETE, NULL}}, 1, PREP_NONE, 3, {"@FILE@", "units"}},
+    {"duplicate_key", {{"grid", "households", OP_INSERT_AFTER, "households = 300..500"}}, 1, PREP_NONE, 3,
+     {"@FILE@", "@LINE@", "set twice"}},
+    {"syntax_error", {{"atoms", "snap", OP_INSERT_AFTER, "this is not ini"}}, 1, PREP_NONE, 3,
+     {"@FILE@", "@LINE@", "syntax error"}},
+    {"missing_field", {{"input", "units.households", OP_REPLACE, "units.households = hhx"}}, 1, PREP_NONE, 4,
+     {"hhx", "units.gpkg"}},
+    {"missing_scenario", {{0}}, 0, PREP_NO_FILE, 3, {"@FILE@"}},
+    {"not_a_geopackage", {{"input", "units", OP_REPLACE, "units = @TMP@/garbage/units.gpkg"}}, 1, PREP_GARBAGE, 4,
+     {"<TMP>/garbage/units.gpkg"}},
+    {"truncated_geopackage", {{"input", "units", OP_REPLACE, "units = @TMP@/truncated/units.gpkg"}}, 1,
+     PREP_TRUNCATED, 4, {"<TMP>/truncated/units.gpkg"}},
+    {"infeasible",
+     {{"grid", "households", OP_REPLACE, "households = 3000..3500"},
+      {"grid", "population", OP_REPLACE, "population = ..100000"}},
+     2, PREP_NONE, 5, {"below the 3000 minimum"}},
+};
+#define N_ERR_CASES ((int)(sizeof ERR_CASES / sizeof ERR_CASES[0]))
+
+static bool prep_inputs(int prep)
+{
+    if (prep == PREP_GARBAGE) {
+        char *d = xasprintf("%s/garbage", g_tmp), *p = xasprintf("%s/units.gpkg", d);
+        mkdir(d, 0777);
+        static const char junk[] = "this is not a GeoPackage\nid,hh,pop\n1,2,3\n\x01\x02 garbage garbage\n";
+        bool ok = write_file(p, junk, sizeof junk - 1);
+        free(d), free(p);
+        return ok;
+    }
+    if (prep == PREP_TRUNCATED) {
+        char *src = xasprintf("%s/units.gpkg", g_demo);
+        size_t n = 0;
+        char *data = read_file(src, &n);
+        free(src);
+        if (!data || n <= 8192) {
+            free(data);
+            return false;
+        }
+        char *d = xasprintf("%s/truncated", g_tmp), *p = xasprintf("%s/units.gpkg", d);
+        mkdir(d, 0777);
+        bool ok = write_file(p, data, 8192);
+        free(d), free(p), free(data);
+        return ok;
+    }
+    return true;
+}
+
+static void run_err_case(int idx)
+{
+    const err_case *c = &ERR_CASES[idx];
+    char *path = xasprintf("%s/sc-%02d.ini", g_tmp, idx + 1);
+    char *outdir = xasprintf("%s/eout-%02d", g_tmp, idx + 1);
+    int line = 0;
+    CU_ASSERT_FATAL(prep_inputs(c->prep));
+    if (c->prep != PREP_NO_FILE) {
+        line = write_scenario(path, outdir, c->e, c->n_edits);
+        if (!CHECK(line >= 0, "%s: test setup: cannot write the scenario (an edit's target line is missing from "
+                   "datasets/demo/scenario.ini?)", c->name)) {
+            free(path), free(outdir);
+            return;
+        }
+    }
+    run_result r;
+    RUN(&r, c->name, "run", path);
+    CHECK_EXIT(&r, c->want);
+    char *file_s = sanitize(path);
+    for (int i = 0; i < 4 && c->frag[i]; i++) {
+        char lbuf[32];
+        snprintf(lbuf, sizeof lbuf, ":%d:", line);
+        char *f1 = replace_all(c->frag[i], "@FILE@", file_s);
+        char *f2 = replace_all(f1, "@LINE@", lbuf);
+        CHECK(strstr(r.err_s, f2) != NULL, "%s: stderr lacks \"%s\": %s", c->name, f2, excerpt(r.err_s));
+        free(f1), free(f2);
+    }
+    char *base = strrchr(outdir, '/') + 1, *tmpprefix = xasprintf("%s.tmp-", base);
+    if (c->want == 5) {
+        /* infeasible: the outputs are written all the same */
+        static const char *names[] = {"grids.gpkg", "atoms.gpkg", "report.json"};
+        for (int i = 0; i < 3; i++) {
+            char *p = xasprintf("%s/%s", outdir, names[i]);
+            CHECK(file_exists(p), "%s: exit 5 but %s was not written", c->name, names[i]);
+            free(p);
+        }
+        char *rp = xasprintf("%s/report.json", outdir);
+        char *rep = read_file(rp, NULL);
+        if (CHECK(rep != NULL, "%s: no report.json", c->name)) {
+            int inf = json_count_kv(rep, "status", "infeasible");
+            CHECK(inf == DEMO_COMMUNITIES, "%s: report.json marks %d communities \"infeasible\", expected %d "
+                  "(every demo community has fewer than 3000 households)", c->name, inf, DEMO_COMMUNITIES);
+        }
+        free(rep), free(rp);
+        char *gp = xasprintf("%s/grids.gpkg", outdir);
+        layer_data L;
+        roles ro = {.id = "grid_id"};
+        bool ok = load_layer(gp, "grids", NULL, &ro, &L);
+        CHECK(ok && L.n > 0, "%s: grids.gpkg cannot be read or is empty", c->name);
+        layer_free(&L);
+        free(gp);
+    } else {
+        CHECK(!file_exists(outdir), "%s: the run failed (exit %d) but created the output folder", c->name, r.code);
+    }
+    CHECK(count_prefixed(g_tmp, tmpprefix) == 0, "%s: a temporary %s* folder was left behind", c->name, tmpprefix);
+    free(tmpprefix);
+    free(file_s);
+    run_free(&r);
+    free(path), free(outdir);
+}
+
+#define ERR_TEST(i)                                                                                                \
+    static void test_err_##i(void) { run_err_case(i); }
+ERR_TEST(0)
+ERR_TEST(1)
+ERR_TEST(2)
+ERR_TEST(3)
+ERR_TEST(4)
+ERR_TEST(5)
+ERR_TEST(6)
+ERR_TEST(7)
+ERR_TEST(8)
+ERR_TEST(9)
+ERR_TEST(10)
+ERR_TEST(11)
+_Static_assert(N_ERR_CASES == 12, "one ERR_TEST per row of ERR_CASES");
+static void (*const ERR_FUNCS[])(void) = {test_err_0, test_err_1, test_err_2, test_err_3,
+                                          test_err_4, test_err_5, test_err_6, test_err_7,
+                                          test_err_8, test_err_9, test_err_10, test_err_11};
+
+static void test_usage_no_args(void)
+{
+    run_result r;
+    const char *none[] = {NULL};
+    run_gp(&r, "usage-none", none);
+    CHECK_EXIT(&r, 2);
+    CHECK(strstr(r.err, "usage") != NULL, "no arguments: stderr does not show the usage: %s", excerpt(r.err));
+    run_free(&r);
+}
+
+static void test_usage_unknown_command(void)
+{
+    run_result r;
+    RUN(&r, "usage-unknown", "frobnicate");
+    CHECK_EXIT(&r, 2);
+    CHECK(strstr(r.err, "frobnicate") != NULL, "stderr does not name the unknown command: %s", excerpt(r.err));
+    run_free(&r);
+}
+
+static void test_usage_run_without_scenario(void)
+{
+    run_result r;
+    RUN(&r, "usage-run", "run");
+    CHECK_EXIT(&r, 2);
+    CHECK(strstr(r.err, "scenario") != NULL, "'run' alone: stderr does not ask for a scenario: %s", excerpt(r.err));
+    run_free(&r);
+}
+
+static void test_usage_version(void)
+{
+    run_result r;
+    RUN(&r, "usage-version", "--version");
+    CHECK_EXIT(&r, 0);
+    CHECK(strstr(r.out, "gridplan 0.1.0") != NULL, "--version: stdout lacks \"gridplan 0.1.0\": %s", excerpt(r.out));
+    CHECK(strstr(r.out, "GDAL") != NULL, "--version: stdout lacks \"GDAL\": %s", excerpt(r.out));
+    run_free(&r);
+}
+
+static void test_usage_help(void)
+{
+    run_result r;
+    RUN(&r, "usage-help", "--help");
+    CHECK_EXIT(&r, 0);
+    CHECK(strstr(r.out, "exit codes") != NULL, "--help: stdout lacks \"exit codes\": %s", excerpt(r.out));
+    run_free(&r);
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+typedef struct test_def { const char *name; CU_TestFunc fn; } test_def;
+
+static bool want_suite(const char *only, const char *name) { return !only || strcmp(only, name) == 0; }
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    static const char *suites[] = {"demo", "determinism", "atomic", "errors"};
+    if (only) {
+        bool known = false;
+        for (int i = 0; i < 4; i++)
+            known |= strcmp(only, suites[i]) == 0;
+        if (!known) {
+            fprintf(stderr, "test_cli: unknown suite '%s' (suites: demo, determinism, atomic, errors)\n", only);
+            return 2;
+        }
+    }
+    const char *bin = getenv("GRIDPLAN_BIN"), *src = getenv("GP_SOURCE_DIR");
+    if (!bin || !bin[0] || !src || !src[0]) {
+        fprintf(stderr, "test_cli: set GRIDPLAN_BIN (the gridplan executable) and GP_SOURCE_DIR (the source "
+                        "tree)%s%s\n", bin && bin[0] ? "" : "; GRIDPLAN_BIN is unset",
+                src && src[0] ? "" : "; GP_SOURCE_DIR is unset");
+        return 2;
+    }
+    if (!realpath(bin, g_bin) || access(g_bin, X_OK) != 0) {
+        fprintf(stderr, "test_cli: GRIDPLAN_BIN=%s is not an executable file\n", bin);
+        return 2;
+    }
+    if (!realpath(src, g_src)) {
+        fprintf(stderr, "test_cli: GP_SOURCE_DIR=%s: %s\n", src, strerror(errno));
+        return 2;
+    }
+    snprintf(g_demo, sizeof g_demo, "%s/datasets/demo", g_src);
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/scenario.ini", g_demo);
+    if (!file_exists(probe)) {
+        fprintf(stderr, "test_cli: %s not found: is GP_SOURCE_DIR the gridplan source tree?\n", probe);
+        return 2;
+    }
+    snprintf(g_tmp, sizeof g_tmp, "/tmp/gridplan-cli-XXXXXX");
+    if (!mkdtemp(g_tmp)) {
+        fprintf(stderr, "test_cli: cannot create a temp folder: %s\n", strerror(errno));
+        return 1;
+    }
+    GDALAllRegister();
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        fprintf(stderr, "test_cli: CUnit: %s\n", CU_get_error_msg());
+        rmtree(g_tmp);
+        return 1;
+    }
+    if (want_suite(only, "demo")) {
+        CU_pSuite s = CU_add_suite("demo", demo_init, demo_cleanup);
+        static const test_def T[] = {
+            {"run exits 0, writes the outputs and names the folder", test_demo_run},
+            {"layers have the documented fields", test_demo_fields},
+            {"grid ids unique; atoms point to grids of their community", test_demo_ids},
+            {"households and population add up: units = atoms = grids", test_demo_totals},
+            {"every grid within 300..500 households and <= 1500 people", test_demo_bounds},
+            {"grid polygons valid; area and n_atoms match the atoms", test_demo_geometry},
+            {"every grid is contiguous through shared edges", test_demo_contiguity},
+            {"every grid lies inside its community", test_demo_within_community},
+            {"report.json has the keys and 10 feasible communities", test_demo_report},
+        };
+        for (size_t i = 0; s && i < sizeof T / sizeof T[0]; i++)
+            CU_add_test(s, T[i].name, T[i].fn);
+    }
+    if (want_suite(only, "determinism")) {
+        CU_pSuite s = CU_add_suite("determinism", NULL, NULL);
+        if (s)
+            CU_add_test(s, "two runs give the same atom -> grid map", test_determinism);
+    }
+    if (want_suite(only, "atomic")) {
+        CU_pSuite s = CU_add_suite("atomic", NULL, NULL);
+        if (s)
+            CU_add_test(s, "a failed run leaves the previous output untouched", test_atomic_failed_run_keeps_output);
+    }
+    if (want_suite(only, "errors")) {
+        CU_pSuite s = CU_add_suite("errors", NULL, NULL);
+        static char names[N_ERR_CASES][96];
+        for (int i = 0; s && i < N_ERR_CASES; i++) {
+            snprintf(names[i], sizeof names[i], "%s -> exit %d", ERR_CASES[i].name, ERR_CASES[i].want);
+            CU_add_test(s, names[i], ERR_FUNCS[i]);
+        }
+        static const test_def U[] = {
+            {"usage: no arguments -> exit 2", test_usage_no_args},
+            {"usage: unknown command -> exit 2", test_usage_unknown_command},
+            {"usage: run without a scenario -> exit 2", test_usage_run_without_scenario},
+            {"usage: --version -> exit 0, versions", test_usage_version},
+            {"usage: --help -> exit 0, exit codes", test_usage_help},
+        };
+        for (size_t i = 0; s && i < sizeof U / sizeof U[0]; i++)
+            CU_add_test(s, U[i].name, U[i].fn);
+    }
+    if (CU_get_error() != CUE_SUCCESS) {
+        fprintf(stderr, "test_cli: CUnit: %s\n", CU_get_error_msg());
+        CU_cleanup_registry();
+        rmtree(g_tmp);
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failures = CU_get_number_of_failures();
+    unsigned suites_failed = CU_get_number_of_suites_failed();
+    CU_cleanup_registry();
+    if (getenv("GP_KEEP_TMP"))
+        printf("test_cli: kept %s\n", g_tmp);
+    else
+        rmtree(g_tmp);
+    return failures || suites_failed ? 1 : 0;
+}
