@@ -12,5 +12,8 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$bin" --quiet run "$src/datasets/demo/scenario.ini" --out "$out/demo"
+# the layers open in GDAL's own tool, with the contract's feature counts
+ogrinfo -ro -so "$out/demo/grids.gpkg" grids | grep -q "Feature Count: [1-9]"
+ogrinfo -ro -so "$out/demo/atoms.gpkg" atoms | grep -q "Feature Count: 344"
 /usr/bin/python3 "$checker" "$out/demo" --bound households=300..500 --bound population=..1500 \
   --units "$src/datasets/demo/units.gpkg:hh=households,pop=population"
