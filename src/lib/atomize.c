@@ -67,7 +67,7 @@ static gp_status add_atom(gp_ctx *ctx, gp_dataset *ds, int *cap, int unit, int c
     }
     gp_atom *a = &ds->atoms[ds->n_atoms];
     memset(a, 0, sizeof *a);
-    const char *uid = ds->units[unit].id;
+    const char *uid = unit >= 0 ? ds->units[unit].id : "cell";
     if (suffix) {
         size_t n = strlen(uid) + strlen(suffix) + 2;
         a->id = malloc(n);
@@ -106,6 +106,21 @@ static int cmp_atom_comm(const void *pa, const void *pb)
 
 typedef struct outside { int unit, comm; } outside;
 
+/* Records (and says) that a unit outside every community went to an atom. */
+static void note_moved(gp_ctx *ctx, gp_dataset *ds, int unit, int atom, double dist)
+{
+    gp_unit *u = &ds->units[unit];
+    const gp_atom *a = &ds->atoms[atom];
+    ds->n_units_moved++;
+    ds->pop_moved += u->pop;
+    ds->hh_moved_in_atomize += u->hh;
+    gp_ivec_push(&ds->moved_units, unit);
+    gp_ivec_push(&ds->moved_to, atom);
+    gp_log(ctx, GP_LOG_WARN, "unit '%s' lies outside every community: its %g households and %g population go to "
+           "atom '%s' of community '%s' (%.0f m away)", u->id, u->hh, u->pop, a->id, ds->comms[a->community].id,
+           dist);
+}
+
 static gp_status place_outside(gp_ctx *ctx, gp_dataset *ds, const outside *o, int n_out)
 {
     for (int k = 0; k < n_out; k++) {
@@ -125,24 +140,110 @@ static gp_status place_outside(gp_ctx *ctx, gp_dataset *ds, const outside *o, in
                            "no atoms to take its counts", u->id, c->id);
         ds->atoms[best].v[GP_A_HH] += u->hh;
         ds->atoms[best].v[GP_A_POP] += u->pop;
-        ds->n_units_moved++;
-        ds->pop_moved += u->pop;
-        ds->hh_moved_in_atomize += u->hh;
-        gp_log(ctx, GP_LOG_WARN, "unit '%s' lies outside every community: its %g households and %g population "
-               "go to atom '%s' of community '%s' (%.0f m away)", u->id, u->hh, u->pop, ds->atoms[best].id,
-               c->id, bd);
+        note_moved(ctx, ds, o[k].unit, best, bd);
     }
     return GP_OK;
 }
 
+typedef struct emit_state { int cap; } emit_state;
+
+/* Cells arrive in community order: one atom each, counts come later. */
+static gp_status emit_cell(gp_ctx *ctx, gp_dataset *ds, int comm, GEOSGeometry *g, long ci, long cj, bool whole,
+                           void *user)
+{
+    emit_state *es = user;
+    char id[64];
+    snprintf(id, sizeof id, "%c%ld_%ld", ds->cell_hex ? 'H' : 'S', ci, cj);
+    size_t n = strlen(ds->comms[comm].id) + strlen(id) + 2;
+    char *full = malloc(n);
+    if (!full) {
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return GP_ERR_NOMEM;
+    }
+    snprintf(full, n, "%s/%s", ds->comms[comm].id, id);
+    int before = ds->n_atoms;
+    gp_status st = add_atom(ctx, ds, &es->cap, -1, comm, g, 0, 0, NULL);
+    if (st == GP_OK) {
+        free(ds->atoms[before].id);
+        ds->atoms[before].id = full;
+        ds->atoms[before].cell = whole;
+        ds->atoms[before].ci = ci;
+        ds->atoms[before].cj = cj;
+    } else {
+        free(full);
+    }
+    return st;
+}
+
+/* Cells mode: tessellate every community, then apportion unit counts to
+ * the cells by area (or by the ancillary weights). */
+static gp_status atomize_cells(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
+{
+    emit_state es = {0};
+    double t0 = gp_now();
+    gp_status st = gp_cells_make(ctx, sc, ds, emit_cell, &es);
+    if (st)
+        return st;
+    gp_log(ctx, GP_LOG_DEBUG, "tessellation: %d cells clipped to communities (%.2f s)", ds->n_atoms, gp_now() - t0);
+    for (int c = 0; c < ds->n_comms; c++)
+        ds->comms[c].first_atom = ds->comms[c].n_atoms = 0;
+    for (int i = ds->n_atoms - 1; i >= 0; i--) {
+        gp_community *c = &ds->comms[ds->atoms[i].community];
+        c->first_atom = i;
+        c->n_atoms++;
+    }
+    if (ds->n_atoms == 0)
+        return gp_fail(ctx, GP_ERR_INPUT, "no cell of %g m lies in any community: check the communities layer",
+                       gp_scn_num(sc, "atoms", "size", 0));
+    int nu = ds->n_units, na = ds->n_atoms;
+    GEOSGeometry **ug = malloc((size_t)nu * sizeof *ug), **ag = malloc((size_t)na * sizeof *ag);
+    double *uv = malloc((size_t)nu * 2 * sizeof *uv), *av = calloc((size_t)na * 2, sizeof *av);
+    int *moved = malloc((size_t)nu * sizeof *moved);
+    bool *convex = malloc((size_t)na * sizeof *convex);
+    if (!ug || !ag || !uv || !av || !moved || !convex) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    for (int u = 0; u < nu; u++) {
+        ug[u] = ds->units[u].geom;
+        uv[2 * u] = ds->units[u].hh;
+        uv[2 * u + 1] = ds->units[u].pop;
+    }
+    for (int i = 0; i < na; i++) {
+        ag[i] = ds->atoms[i].geom;
+        convex[i] = ds->atoms[i].cell;
+    }
+    t0 = gp_now();
+    if ((st = gp_apportion(ctx, ug, uv, nu, 2, ag, convex, na, ds->has_weights ? &ds->weights : NULL, av, moved)))
+        goto done;
+    gp_log(ctx, GP_LOG_DEBUG, "apportioned %d units to %d cells (%.2f s)", nu, na, gp_now() - t0);
+    for (int i = 0; i < na; i++) {
+        ds->atoms[i].v[GP_A_HH] = av[2 * i];
+        ds->atoms[i].v[GP_A_POP] = av[2 * i + 1];
+    }
+    for (int u = 0; u < nu; u++) {
+        if (moved[u] < 0)
+            continue;
+        gp_unit *un = &ds->units[u];
+        const gp_atom *a = &ds->atoms[moved[u]];
+        double d = 0;
+        GEOSDistance_r(ctx->geos, un->geom, a->geom, &d);
+        note_moved(ctx, ds, u, moved[u], d);
+    }
+done:
+    free(ug), free(ag), free(uv), free(av), free(moved), free(convex);
+    return st;
+}
+
 gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
 {
-    (void)sc;
     GEOSContextHandle_t h = ctx->geos;
     gp_status st = GP_OK;
     for (int c = 0; c < ds->n_comms; c++)
-        if (!(ds->comms[c].prep = GEOSPrepare_r(h, ds->comms[c].geom)))
+        if (!ds->comms[c].prep && !(ds->comms[c].prep = GEOSPrepare_r(h, ds->comms[c].geom)))
             return gp_fail(ctx, GP_ERR_GEOS, "community '%s': cannot prepare geometry", ds->comms[c].id);
+    if (strcmp(gp_scn_str(sc, "atoms", "mode", "units"), "cells") == 0)
+        return atomize_cells(ctx, sc, ds);
     GEOSSTRtree *tree = index_geoms(ctx, &ds->comms[0].geom, ds->n_comms, sizeof(gp_community));
     if (!tree)
         return GP_ERR_GEOS;

@@ -77,10 +77,16 @@ gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
             gp_log(ctx, GP_LOG_WARN, "%d of %d cases lie outside every atom: they are counted in report.json, "
                    "not in any grid", ds->n_cases_unmatched, ds->n_cases);
     }
+    if (ds->n_case_types > 0) {
+        ds->case_counts = calloc((size_t)ds->n_atoms * (size_t)ds->n_case_types, sizeof *ds->case_counts);
+        if (!ds->case_counts)
+            return GP_ERR_NOMEM;
+    }
     for (int k = 0; k < ds->n_cases; k++) {
         gp_case *cs = &ds->cases[k];
         if (cs->atom < 0)
             continue;
+        ds->case_counts[(size_t)cs->atom * ds->n_case_types + cs->type]++;
         ds->atoms[cs->atom].v[GP_A_CASES] += 1;
         ds->atoms[cs->atom].v[GP_A_LOAD] += ds->case_weights[cs->type];
     }

@@ -1,9 +1,10 @@
 /* Graph stage: the adjacency graph of atoms inside each community. Two
  * atoms are neighbours when they share a boundary of positive length, with
  * a snapping tolerance (scenario [atoms] snap, metres) so that slivers and
- * gaps in real data do not cut the graph: the boundary of one that runs
- * within `snap` of the other for more than 3 x snap (longer than any corner
- * touch). The edge weight is that shared length. Components that are still
+ * gaps in real data do not cut the graph: boundaries that run alongside
+ * each other within `snap` for more than 3 x snap (longer than any corner
+ * touch or crossing). The edge weight is that shared length. Whole lattice
+ * cells are neighbours by their lattice positions. Components that are still
  * apart (real islands) are bridged to the nearest atom, and counted. */
 #include <float.h>
 #include <math.h>
@@ -12,6 +13,106 @@
 #include <string.h>
 
 #include "internal.h"
+
+/* ---- shared boundary length with a tolerance --------------------------
+ * For every pair of boundary segments (a of A, b of B) that run alongside
+ * each other, the stretch of a where b lies within tol of it counts as
+ * shared. Corner touches and crossings give at most a few tol, gaps and
+ * overlaps narrower than tol are bridged. Segments of B are sorted by x so
+ * each segment of A meets only the few that can be near it. */
+
+typedef struct seg { double x0, y0, x1, y1, xmin, xmax, ymin, ymax; } seg;
+typedef struct segs { seg *v; int n, cap; } segs;
+
+static bool seg_push(segs *s, double x0, double y0, double x1, double y1)
+{
+    if (s->n == s->cap) {
+        int nc = s->cap ? s->cap * 2 : 64;
+        seg *v = realloc(s->v, (size_t)nc * sizeof *v);
+        if (!v)
+            return false;
+        s->v = v;
+        s->cap = nc;
+    }
+    s->v[s->n++] = (seg){x0, y0, x1, y1, fmin(x0, x1), fmax(x0, x1), fmin(y0, y1), fmax(y0, y1)};
+    return true;
+}
+
+static bool ring_segs(gp_ctx *ctx, const GEOSGeometry *ring, segs *s)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, ring);
+    unsigned n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(ctx->geos, cs, &n))
+        return false;
+    double px = 0, py = 0;
+    for (unsigned i = 0; i < n; i++) {
+        double x, y;
+        GEOSCoordSeq_getXY_r(ctx->geos, cs, i, &x, &y);
+        if (i > 0 && (x != px || y != py) && !seg_push(s, px, py, x, y))
+            return false;
+        px = x, py = y;
+    }
+    return true;
+}
+
+static bool boundary_segs(gp_ctx *ctx, const GEOSGeometry *g, segs *s)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    s->n = 0;
+    int np = GEOSGetNumGeometries_r(h, g);
+    for (int p = 0; p < np; p++) {
+        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, p);
+        if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON)
+            continue;
+        if (!ring_segs(ctx, GEOSGetExteriorRing_r(h, poly), s))
+            return false;
+        for (int k = 0; k < GEOSGetNumInteriorRings_r(h, poly); k++)
+            if (!ring_segs(ctx, GEOSGetInteriorRingN_r(h, poly, k), s))
+                return false;
+    }
+    return true;
+}
+
+static int cmp_seg(const void *pa, const void *pb)
+{
+    const seg *a = pa, *b = pb;
+    return (a->xmin > b->xmin) - (a->xmin < b->xmin);
+}
+
+/* Length of a along which b stays within tol (b nearly alongside a). */
+static double alongside(const seg *a, const seg *b, double tol)
+{
+    double dx = a->x1 - a->x0, dy = a->y1 - a->y0, la = hypot(dx, dy);
+    if (la <= 0)
+        return 0;
+    double ux = dx / la, uy = dy / la;
+    double t0 = (b->x0 - a->x0) * ux + (b->y0 - a->y0) * uy, d0 = (b->y0 - a->y0) * ux - (b->x0 - a->x0) * uy;
+    double t1 = (b->x1 - a->x0) * ux + (b->y1 - a->y0) * uy, d1 = (b->y1 - a->y0) * ux - (b->x1 - a->x0) * uy;
+    if (t0 == t1)
+        return 0;
+    double lo = fmax(0, fmin(t0, t1)), hi = fmin(la, fmax(t0, t1));
+    if (hi <= lo)
+        return 0;
+    /* offset of b from a's line at the ends of the common stretch */
+    double dlo = d0 + (d1 - d0) * (lo - t0) / (t1 - t0), dhi = d0 + (d1 - d0) * (hi - t0) / (t1 - t0);
+    return fabs(dlo) <= tol && fabs(dhi) <= tol ? hi - lo : 0;
+}
+
+/* sb sorted by xmin. */
+static double shared_length(const segs *sa, const segs *sb, double tol)
+{
+    double len = 0;
+    for (int i = 0; i < sa->n; i++) {
+        const seg *a = &sa->v[i];
+        for (int k = 0; k < sb->n && sb->v[k].xmin <= a->xmax + tol; k++) {
+            const seg *b = &sb->v[k];
+            if (b->xmax < a->xmin - tol || b->ymin > a->ymax + tol || b->ymax < a->ymin - tol)
+                continue;
+            len += alongside(a, b, tol);
+        }
+    }
+    return len;
+}
 
 typedef struct edge { int a, b; double w; } edge;
 typedef struct edges { edge *v; int n, cap; } edges;
@@ -68,6 +169,23 @@ static int components(const edges *e, int first, int n, int *label)
     return nc;
 }
 
+/* Whole cells (i, j) of the lattice that share an edge, and its length. */
+static bool lattice_neighbours(const gp_atom *a, const gp_atom *b, bool hex, double size, double *len)
+{
+    long di = b->ci - a->ci, dj = b->cj - a->cj;
+    if (!hex) {
+        *len = size;
+        return (di == 0 && (dj == 1 || dj == -1)) || (dj == 0 && (di == 1 || di == -1));
+    }
+    *len = size / sqrt(3.0);
+    if (dj == 0)
+        return di == 1 || di == -1;
+    if (dj != 1 && dj != -1)
+        return false;
+    /* rows alternate: odd rows sit half a cell to the east */
+    return (a->cj & 1) ? (di == 0 || di == 1) : (di == 0 || di == -1);
+}
+
 static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol, edges *e)
 {
     GEOSContextHandle_t h = ctx->geos;
@@ -77,46 +195,57 @@ static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol,
         return GP_OK;
     gp_status st = GP_OK;
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    GEOSGeometry **buf = calloc((size_t)n, sizeof *buf);
-    GEOSGeometry **bnd = calloc((size_t)n, sizeof *bnd);
+    segs sa = {0}, sb = {0};
     gp_ivec hv = {0};
-    if (!tree || !buf || !bnd) {
+    if (!tree) {
         st = GP_ERR_NOMEM;
         goto done;
     }
-    for (int i = 0; i < n; i++) {
-        const GEOSGeometry *g = ds->atoms[first + i].geom;
-        GEOSSTRtree_insert_r(h, tree, g, (void *)(intptr_t)i);
-        bnd[i] = GEOSBoundary_r(h, g);
-        buf[i] = tol > 0 ? GEOSBuffer_r(h, g, tol, 2) : GEOSGeom_clone_r(h, bnd[i]);
-        if (!bnd[i] || !buf[i]) {
-            st = gp_fail(ctx, GP_ERR_GEOS, "atom '%s': boundary/buffer failed: %s", ds->atoms[first + i].id,
-                         gp_geos_lastmsg(ctx));
-            goto done;
-        }
-    }
+    for (int i = 0; i < n; i++)
+        GEOSSTRtree_insert_r(h, tree, ds->atoms[first + i].geom, (void *)(intptr_t)i);
     for (int i = 0; i < n && !st; i++) {
+        const gp_atom *ai = &ds->atoms[first + i];
+        double x0, y0, x1, y1;
+        GEOSGeom_getExtent_r(h, ai->geom, &x0, &y0, &x1, &y1);
+        GEOSGeometry *env = GEOSGeom_createRectangle_r(h, x0 - tol, y0 - tol, x1 + tol, y1 + tol);
         hv.n = 0;
-        GEOSSTRtree_query_r(h, tree, buf[i], collect, &hv);
+        if (env) {
+            GEOSSTRtree_query_r(h, tree, env, collect, &hv);
+            GEOSGeom_destroy_r(h, env);
+        }
         qsort(hv.v, (size_t)hv.n, sizeof(int), cmp_int);
-        const GEOSPreparedGeometry *pb = GEOSPrepare_r(h, buf[i]);
-        for (int k = 0; k < hv.n; k++) {
+        bool have_i = false;
+        for (int k = 0; k < hv.n && !st; k++) {
             int j = hv.v[k];
-            if (j <= i || !GEOSPreparedIntersects_r(h, pb, bnd[j]))
+            if (j <= i)
                 continue;
-            GEOSGeometry *x = GEOSIntersection_r(h, buf[i], bnd[j]);
-            double len = 0;
-            if (x) {
-                GEOSLength_r(h, x, &len);
-                GEOSGeom_destroy_r(h, x);
+            const gp_atom *aj = &ds->atoms[first + j];
+            /* two whole cells of the lattice: neighbours by index, sharing
+             * one whole edge, no geometry needed */
+            if (ai->cell && aj->cell) {
+                double len;
+                if (lattice_neighbours(ai, aj, ds->cell_hex, ds->cell_size, &len) &&
+                    !edge_push(e, first + i, first + j, len))
+                    st = GP_ERR_NOMEM;
+                continue;
             }
-            bool adj = tol > 0 ? len > 3 * tol : len > 0;
-            if (adj && !edge_push(e, first + i, first + j, tol > 0 ? len - 2 * tol : len)) {
+            if (!have_i) {
+                if (!boundary_segs(ctx, ai->geom, &sa)) {
+                    st = GP_ERR_NOMEM;
+                    break;
+                }
+                have_i = true;
+            }
+            if (!boundary_segs(ctx, aj->geom, &sb)) {
                 st = GP_ERR_NOMEM;
                 break;
             }
+            qsort(sb.v, (size_t)sb.n, sizeof *sb.v, cmp_seg);
+            double len = shared_length(&sa, &sb, tol > 0 ? tol : 1e-9);
+            bool adj = tol > 0 ? len > 3 * tol : len > 0;
+            if (adj && !edge_push(e, first + i, first + j, len))
+                st = GP_ERR_NOMEM;
         }
-        GEOSPreparedGeom_destroy_r(h, pb);
     }
     if (st)
         goto done;
@@ -159,20 +288,16 @@ static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol,
             break;
         }
         ds->n_bridges++;
+        gp_ivec_push(&ds->bridges, first + ba);
+        gp_ivec_push(&ds->bridges, first + bb);
         gp_log(ctx, GP_LOG_WARN, "community '%s': atom '%s' (%d atoms apart) bridged to '%s', %.1f m away",
                cm->id, ds->atoms[first + ba].id, size[small], ds->atoms[first + bb].id, bd);
     }
     free(label);
     free(size);
 done:
-    for (int i = 0; buf && i < n; i++)
-        if (buf[i])
-            GEOSGeom_destroy_r(h, buf[i]);
-    for (int i = 0; bnd && i < n; i++)
-        if (bnd[i])
-            GEOSGeom_destroy_r(h, bnd[i]);
-    free(buf);
-    free(bnd);
+    free(sa.v);
+    free(sb.v);
     gp_ivec_free(&hv);
     if (tree)
         GEOSSTRtree_destroy_r(h, tree);

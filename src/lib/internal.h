@@ -149,6 +149,8 @@ typedef struct gp_atom {
     double area, cx, cy;
     int grid;                    /* index into the plan's grids, -1 none */
     int existing;                /* index into existing grids, -1 none */
+    bool cell;                   /* a whole (unclipped) lattice cell */
+    long ci, cj;                 /* its lattice position (cells mode) */
 } gp_atom;
 
 typedef struct gp_case {
@@ -172,6 +174,14 @@ typedef struct gp_existing_grid {
 } gp_existing_grid;
 
 /* Everything a run holds. Arrays owned by the dataset. */
+/* Ancillary weights for dasymetric apportioning (apportion.c). */
+typedef struct gp_weights {
+    GEOSGeometry **geoms;
+    double *w;
+    int n;
+    GEOSSTRtree *tree;
+} gp_weights;
+
 typedef struct gp_dataset {
     char crs[256];               /* working CRS, "EPSG:xxxxx" or as given */
     gp_unit *units; int n_units;
@@ -181,14 +191,32 @@ typedef struct gp_dataset {
     char **case_types; double *case_weights; int n_case_types;
     gp_existing_grid *existing; int n_existing;
     gp_input_info in_units, in_comms, in_cases, in_existing;
-    bool has_cases, has_existing;
+    bool has_cases, has_existing, has_weights;
+    gp_weights weights;
+    gp_input_info in_weights;
+    int *case_counts;            /* n_atoms x n_case_types */
     int n_repaired, n_units_moved; double pop_moved, hh_moved_in_atomize;
+    gp_ivec moved_units, moved_to;   /* units outside every community -> atom */
+    gp_ivec bridges;                 /* pairs of atoms joined across a gap */
     /* adjacency (CSR over all atoms; edges only inside a community) */
     int *xadj, *adj; double *adjw;
     int n_bridges;
+    bool cell_hex;               /* cells mode: the lattice */
+    double cell_size;
 } gp_dataset;
 
 void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds);
+
+/* Transfers nv counts per unit (uval, n_units x nv) to the targets (tval,
+ * n_targets x nv, added to), by overlap area over each unit's area inside
+ * the targets (by weighted area when weights is given); a unit that
+ * overlaps no target goes to the nearest (moved_to[u] = that target, else
+ * -1). Every unit's counts are handed out exactly. convex (may be NULL)
+ * marks targets known to be convex polygons (whole cells): their overlap
+ * areas take a faster exact path. */
+gp_status gp_apportion(gp_ctx *ctx, GEOSGeometry *const *units, const double *uval, int n_units, int nv,
+                       GEOSGeometry *const *targets, const bool *convex, int n_targets, const gp_weights *weights,
+                       double *tval, int *moved_to);
 
 /* Stages, in pipeline order. */
 gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);     /* load.c: read + project + repair */
@@ -197,6 +225,12 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);  /* at
 gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds);
 gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds); /* cases.c */
 gp_status gp_graph_build(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);  /* graph.c */
+/* Cells clipped to each community, handed to emit in community order
+ * (tessellate.c); emit owns g. */
+gp_status gp_cells_make(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds,
+                        gp_status (*emit)(gp_ctx *, gp_dataset *, int comm, GEOSGeometry *g, long i, long j,
+                                          bool whole, void *),
+                        void *user);
 
 /* ---- partition (partition.c) -------------------------------------------- */
 

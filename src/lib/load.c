@@ -8,9 +8,11 @@
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "internal.h"
@@ -45,8 +47,19 @@ static gp_status src_open(gp_ctx *ctx, const gp_scenario *sc, const char *key, s
     if (stat(s->path, &stt) != 0)
         return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: no such file: check the path (relative paths are "
                        "relative to the scenario file)", s->path, key);
+    /* CSV: points from lon/lat columns, or any geometry from a WKT column */
+    char ox[160], oy[160], ow[160];
+    const char *csv_opts[] = {ox, oy, ow, "KEEP_GEOM_COLUMNS=NO", NULL};
+    size_t pl = strlen(s->path);
+    bool csv = pl > 4 && strcasecmp(s->path + pl - 4, ".csv") == 0;
+    snprintf(k, sizeof k, "%s.x", key);
+    snprintf(ox, sizeof ox, "X_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lon,longitude,lng,x"));
+    snprintf(k, sizeof k, "%s.y", key);
+    snprintf(oy, sizeof oy, "Y_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lat,latitude,y"));
+    snprintf(k, sizeof k, "%s.wkt", key);
+    snprintf(ow, sizeof ow, "GEOM_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "wkt,geometry,geom,the_geom"));
     CPLErrorReset();
-    s->ds = GDALOpenEx(s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    s->ds = GDALOpenEx(s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, csv ? csv_opts : NULL, NULL);
     if (!s->ds) {
         const char *m = CPLGetLastErrorMsg();
         return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: GDAL cannot read this file as vector data%s%s: is it "
@@ -601,6 +614,48 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
     return GP_OK;
 }
 
+static gp_status load_weights(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
+{
+    int w_i;
+    gp_status st = src_field(ctx, sc, s, "field", NULL, &w_i);
+    if (st)
+        return st;
+    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
+    gp_weights *w = &ds->weights;
+    w->geoms = calloc((size_t)(cap > 0 ? cap : 1), sizeof *w->geoms);
+    w->w = calloc((size_t)(cap > 0 ? cap : 1), sizeof *w->w);
+    w->tree = GEOSSTRtree_create_r(ctx->geos, 10);
+    if (!w->geoms || !w->w || !w->tree)
+        return GP_ERR_NOMEM;
+    OGR_L_ResetReading(s->lyr);
+    OGRFeatureH f;
+    char label[64];
+    while (!st && (f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        snprintf(label, sizeof label, "FID %lld", (long long)OGR_F_GetFID(f));
+        double val = 0;
+        st = read_count(ctx, s, f, w_i, label, &val);
+        GEOSGeometry *g = st ? NULL : read_geom(ctx, s, pj, f, label, true, &st);
+        bool rep = false;
+        if (!st && g && !(g = repair(ctx, g, &rep)))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s: invalid polygon that GEOS cannot repair", s->path,
+                         label);
+        OGR_F_Destroy(f);
+        if (rep)
+            ds->n_repaired++;
+        if (st || !g || val <= 0 || w->n >= cap) {
+            if (g)
+                GEOSGeom_destroy_r(ctx->geos, g);
+            continue;
+        }
+        w->geoms[w->n] = g;
+        w->w[w->n] = val;
+        GEOSSTRtree_insert_r(ctx->geos, w->tree, g, (void *)(intptr_t)w->n);
+        w->n++;
+    }
+    ds->has_weights = st == GP_OK;
+    return st;
+}
+
 gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
 {
     GDALAllRegister();
@@ -652,16 +707,18 @@ gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     pj = NULL;
     src_close(&s);
 
-    static const char *rest[] = {"communities", "cases", "existing_plan"};
-    for (int i = 0; i < 3; i++) {
+    static const char *rest[] = {"communities", "cases", "existing_plan", "weights"};
+    for (int i = 0; i < 4; i++) {
         if (!gp_scenario_get(sc, "input", rest[i]))
             continue;
         if ((st = src_open(ctx, sc, rest[i], &s)) || (st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj)))
             goto done;
-        gp_input_info *in = i == 0 ? &ds->in_comms : i == 1 ? &ds->in_cases : &ds->in_existing;
-        info_fill(&s, in);
-        st = i == 0 ? load_comms(ctx, sc, ds, pj, &s) : i == 1 ? load_cases(ctx, sc, ds, pj, &s)
-                                                             : load_existing(ctx, sc, ds, pj, &s);
+        gp_input_info *ins[] = {&ds->in_comms, &ds->in_cases, &ds->in_existing, &ds->in_weights};
+        info_fill(&s, ins[i]);
+        st = i == 0 ? load_comms(ctx, sc, ds, pj, &s)
+           : i == 1 ? load_cases(ctx, sc, ds, pj, &s)
+           : i == 2 ? load_existing(ctx, sc, ds, pj, &s)
+                    : load_weights(ctx, sc, ds, pj, &s);
         gp_proj_destroy(pj);
         pj = NULL;
         src_close(&s);
@@ -717,8 +774,8 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
             GEOSGeom_destroy_r(h, ds->existing[i].geom);
     }
     free(ds->existing);
-    gp_input_info *ins[] = {&ds->in_units, &ds->in_comms, &ds->in_cases, &ds->in_existing};
-    for (int i = 0; i < 4; i++) {
+    gp_input_info *ins[] = {&ds->in_units, &ds->in_comms, &ds->in_cases, &ds->in_existing, &ds->in_weights};
+    for (int i = 0; i < 5; i++) {
         free(ins[i]->path);
         free(ins[i]->layer);
         free(ins[i]->crs);
@@ -726,5 +783,16 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     free(ds->xadj);
     free(ds->adj);
     free(ds->adjw);
+    free(ds->case_counts);
+    gp_ivec_free(&ds->moved_units);
+    gp_ivec_free(&ds->moved_to);
+    gp_ivec_free(&ds->bridges);
+    for (int i = 0; i < ds->weights.n; i++)
+        if (ds->weights.geoms[i])
+            GEOSGeom_destroy_r(h, ds->weights.geoms[i]);
+    free(ds->weights.geoms);
+    free(ds->weights.w);
+    if (ds->weights.tree)
+        GEOSSTRtree_destroy_r(h, ds->weights.tree);
     memset(ds, 0, sizeof *ds);
 }

@@ -40,6 +40,25 @@ static const keyspec KEYS[] = {
     {"input", "existing_plan.layer", K_STR, 0, 0, NULL},
     {"input", "existing_plan.id", K_STR, 0, 0, NULL},
     {"input", "existing_plan.crs", K_STR, 0, 0, NULL},
+    {"input", "weights", K_PATH, 0, 0, NULL},
+    {"input", "weights.layer", K_STR, 0, 0, NULL},
+    {"input", "weights.field", K_STR, 0, 0, NULL},
+    {"input", "weights.crs", K_STR, 0, 0, NULL},
+    {"input", "units.x", K_STR, 0, 0, NULL},
+    {"input", "units.y", K_STR, 0, 0, NULL},
+    {"input", "units.wkt", K_STR, 0, 0, NULL},
+    {"input", "communities.x", K_STR, 0, 0, NULL},
+    {"input", "communities.y", K_STR, 0, 0, NULL},
+    {"input", "communities.wkt", K_STR, 0, 0, NULL},
+    {"input", "cases.x", K_STR, 0, 0, NULL},
+    {"input", "cases.y", K_STR, 0, 0, NULL},
+    {"input", "cases.wkt", K_STR, 0, 0, NULL},
+    {"input", "existing_plan.x", K_STR, 0, 0, NULL},
+    {"input", "existing_plan.y", K_STR, 0, 0, NULL},
+    {"input", "existing_plan.wkt", K_STR, 0, 0, NULL},
+    {"input", "weights.x", K_STR, 0, 0, NULL},
+    {"input", "weights.y", K_STR, 0, 0, NULL},
+    {"input", "weights.wkt", K_STR, 0, 0, NULL},
     {"input", "workers", K_PATH, 0, 0, NULL},
     {"input", "crs", K_STR, 0, 0, NULL}, /* auto, or a CRS PROJ knows: checked when loading */
     {"atoms", "mode", K_CHOICE, 0, 0, "units|cells"},
@@ -179,8 +198,6 @@ static const char *check_value(const keyspec *ks, const char *v, char *buf, size
             snprintf(buf, len, "'%s' is not one of %s", v, ks->choices);
             return buf;
         }
-        if (strcmp(ks->key, "mode") == 0 && strcmp(v, "cells") == 0)
-            return "mode = cells (tessellation) is not available in this version of gridplan: use mode = units";
         return NULL;
     case K_FORMATS: {
         char tmp[256];
@@ -349,6 +366,13 @@ static gp_status finish(gp_scenario *sc)
         return gp_fail(ctx, GP_ERR_SCENARIO,
                        "%s: [case_weights] is set but [input] cases.type is not: name the field holding the case type",
                        where);
+    const char *mode = gp_scenario_get(sc, "atoms", "mode");
+    if (mode && strcmp(mode, "cells") == 0 && find_entry(sc, "atoms", "size") < 0)
+        return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [atoms] mode = cells needs size = METRES (the distance "
+                       "between neighbouring cell centres, e.g. size = 150)", where, sc->e[find_entry(sc, "atoms", "mode")].line);
+    if (find_entry(sc, "input", "weights") >= 0 && find_entry(sc, "input", "weights.field") < 0)
+        return gp_fail(ctx, GP_ERR_SCENARIO, "%s: [input] weights needs weights.field: the field holding each "
+                       "polygon's weight (e.g. floor area or density)", where);
     const char *od = gp_scenario_get(sc, "output", "dir");
     free(sc->outdir);
     sc->outdir = od ? gp_strdup(od) : gp_path_join(sc->base_dir, "out");

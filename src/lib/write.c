@@ -199,7 +199,10 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
         const gp_atom *a = &ds->atoms[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
         OGR_F_SetFieldString(f, 0, a->id);
-        OGR_F_SetFieldString(f, 1, ds->units[a->unit].id);
+        if (a->unit >= 0)
+            OGR_F_SetFieldString(f, 1, ds->units[a->unit].id);
+        else
+            OGR_F_SetFieldNull(f, 1);
         OGR_F_SetFieldString(f, 2, ds->comms[a->community].id);
         OGR_F_SetFieldString(f, 3, plan->grids[a->grid].id);
         for (int k = 0; k < GP_NATTR; k++)
