@@ -26,6 +26,8 @@ typedef struct gp_run_summary {
     double population;
     double grid_households_min; /* over grids of feasible communities */
     double grid_households_max;
+    double grid_population_min; /* over grids of feasible communities */
+    double grid_population_max;
     double existing_households_min; /* over the existing plan's grids, */
     double existing_households_max; /* or -1 when there is none */
     double households_moved; /* vs the existing plan, or -1 */
@@ -48,6 +50,37 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary);
 /* Loads the inputs of a scenario and checks them (fields, CRS, geometry)
  * without partitioning or writing anything. summary may be NULL. */
 gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary);
+
+/* Builds the atoms of a scenario (units, or cells clipped to communities
+ * with apportioned counts and cases) and writes them to the GeoPackage
+ * out_path (layer "atoms"), without partitioning. The file is written
+ * under a temporary name and renamed. summary may be NULL. */
+gp_status gp_tessellate(gp_ctx *ctx, const gp_scenario *sc, const char *out_path, gp_run_summary *summary);
+
+/* Area-weighted, mass-preserving interpolation of counts from source
+ * polygons to target polygons (see docs/design.md). */
+typedef struct gp_interpolate_opts {
+    const char *source, *source_layer, *source_crs; /* layer/crs may be NULL */
+    const char *target, *target_layer, *target_crs;
+    const char *const *fields;   /* numeric fields of the source */
+    int n_fields;
+    const char *weights, *weights_layer, *weights_field; /* optional dasymetric layer */
+    const char *crs;             /* working CRS, NULL or "auto": UTM of the targets */
+    const char *out;             /* GeoPackage to write: the targets with the fields */
+} gp_interpolate_opts;
+
+typedef struct gp_interpolate_summary {
+    int sources, targets;
+    int sources_outside;         /* sources overlapping no target: to the nearest */
+    double sum_in[16], sum_out[16]; /* per field (first 16) */
+    double max_relative_error;   /* over fields, |in - out| / |in| */
+    double elapsed_s;
+} gp_interpolate_summary;
+
+/* Writes opts->out: every target feature with its own fields and
+ * geometry, plus each interpolated field. Errors name the file and field.
+ * summary may be NULL. */
+gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *opts, gp_interpolate_summary *summary);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,8 @@
+#define _POSIX_C_SOURCE 200809L
 /* gridplan command-line tool: a thin layer over the public API. */
 #include <gridplan/gridplan.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,15 @@ static const char USAGE[] =
     "commands:\n"
     "  run SCENARIO [--out DIR]   run the whole pipeline and write the output folder\n"
     "  validate SCENARIO          check the scenario and its input data; write nothing\n"
+    "  tessellate SCENARIO [--out FILE.gpkg]\n"
+    "                             build the atoms (cells or units, with counts and\n"
+    "                             cases) and write them, without partitioning\n"
+    "  interpolate SOURCE TARGET OUT.gpkg --fields F1,F2 [options]\n"
+    "                             carry counts from source polygons to target polygons\n"
+    "                             by area, preserving every total; options:\n"
+    "                             --source-layer L --target-layer L --source-crs C\n"
+    "                             --target-crs C --crs C (working CRS, default: UTM)\n"
+    "                             --weights FILE --weights-field F [--weights-layer L]\n"
     "  version                    print the version and the library versions\n"
     "  help                       print this help\n"
     "\n"
@@ -83,10 +94,12 @@ static void print_summary(const gp_run_summary *s, bool wrote)
                s->existing_households_min > 0 ? s->existing_households_max / s->existing_households_min : 0.0);
     if (wrote) {
         printf("grids          %d", s->grids);
-        if (s->grid_households_min >= 0)
-            printf(", households per grid %.0f..%.0f (max/min %.2f)", s->grid_households_min,
-                   s->grid_households_max,
-                   s->grid_households_min > 0 ? s->grid_households_max / s->grid_households_min : 0.0);
+        bool hh = s->households > 0;
+        double mn = hh ? s->grid_households_min : s->grid_population_min;
+        double mx = hh ? s->grid_households_max : s->grid_population_max;
+        if (mn >= 0)
+            printf(", %s per grid %.0f..%.0f (max/min %.2f)", hh ? "households" : "population", mn, mx,
+                   mn > 0 ? mx / mn : 0.0);
         printf("\n");
         if (s->households_moved >= 0)
             printf("moved          %.0f households change grid vs the existing plan\n", s->households_moved);
@@ -98,13 +111,74 @@ static void print_summary(const gp_run_summary *s, bool wrote)
     printf("elapsed        %.2f s\n", s->elapsed_s);
 }
 
+static int cmd_tessellate(gp_ctx *ctx, const char *path, const char *out)
+{
+    gp_scenario *sc = NULL;
+    gp_status st = gp_scenario_load(ctx, path, &sc);
+    if (st != GP_OK) {
+        report_error(ctx, st);
+        return st == GP_ERR_NOMEM ? EXIT_FAILURE_OTHER : EXIT_SCENARIO;
+    }
+    char def[4200];
+    if (!out) {
+        snprintf(def, sizeof def, "%s.atoms.gpkg", gp_scenario_output_dir(sc));
+        out = def;
+    }
+    gp_run_summary sum;
+    st = gp_tessellate(ctx, sc, out, &sum);
+    gp_scenario_destroy(sc);
+    if (st != GP_OK)
+        return report_error(ctx, st);
+    if (verbosity > 0)
+        printf("atoms          %d from %d units in %d communities, working CRS %s\n"
+               "households     %.0f   population %.0f\n"
+               "cases          %d (%d outside every community)\n"
+               "output         %s (layer atoms)\n"
+               "elapsed        %.2f s\n",
+               sum.atoms, sum.units, sum.communities, sum.crs, sum.households, sum.population, sum.cases,
+               sum.cases_unmatched, sum.output_dir, sum.elapsed_s);
+    return EXIT_OK;
+}
+
+static int cmd_interpolate(gp_ctx *ctx, gp_interpolate_opts *o, const char *fields)
+{
+    char *copy = strdup(fields ? fields : "");
+    const char *list[64];
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t && n < 64; t = strtok_r(NULL, ", ", &save))
+        list[n++] = t;
+    if (n == 0) {
+        free(copy);
+        fprintf(stderr, "gridplan: interpolate needs --fields F1,F2: the source fields to carry over\n");
+        return EXIT_USAGE;
+    }
+    o->fields = list;
+    o->n_fields = n;
+    gp_interpolate_summary sum;
+    gp_status st = gp_interpolate(ctx, o, &sum);
+    if (st != GP_OK) {
+        free(copy);
+        return st == GP_ERR_ARG ? (report_error(ctx, st), EXIT_USAGE) : report_error(ctx, st);
+    }
+    if (verbosity > 0) {
+        printf("sources        %d (%d overlap no target: to the nearest)\ntargets        %d\n", sum.sources,
+               sum.sources_outside, sum.targets);
+        for (int k = 0; k < n && k < 16; k++)
+            printf("%-14s %.6g in, %.6g out\n", list[k], sum.sum_in[k], sum.sum_out[k]);
+        printf("mass           max relative error %.2e\noutput         %s\nelapsed        %.2f s\n",
+               sum.max_relative_error, o->out, sum.elapsed_s);
+    }
+    free(copy);
+    return EXIT_OK;
+}
+
 static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate_only)
 {
     gp_scenario *sc = NULL;
     gp_status st = gp_scenario_load(ctx, path, &sc);
     if (st != GP_OK) {
         report_error(ctx, st);
-        return EXIT_SCENARIO;
+        return st == GP_ERR_NOMEM ? EXIT_FAILURE_OTHER : EXIT_SCENARIO;
     }
     if (out && (st = gp_scenario_set(ctx, sc, "output", "dir", out)) != GP_OK) {
         gp_scenario_destroy(sc);
@@ -126,9 +200,35 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
 
 int main(int argc, char **argv)
 {
-    const char *cmd = NULL, *arg = NULL, *out = NULL;
+    const char *cmd = NULL, *out = NULL, *pos[3] = {NULL, NULL, NULL}, *fields = NULL;
+    int npos = 0;
+    gp_interpolate_opts io;
+    memset(&io, 0, sizeof io);
+    static const struct { const char *name; size_t off; } VALOPT[] = {
+        {"--source-layer", offsetof(gp_interpolate_opts, source_layer)},
+        {"--target-layer", offsetof(gp_interpolate_opts, target_layer)},
+        {"--source-crs", offsetof(gp_interpolate_opts, source_crs)},
+        {"--target-crs", offsetof(gp_interpolate_opts, target_crs)},
+        {"--crs", offsetof(gp_interpolate_opts, crs)},
+        {"--weights", offsetof(gp_interpolate_opts, weights)},
+        {"--weights-layer", offsetof(gp_interpolate_opts, weights_layer)},
+        {"--weights-field", offsetof(gp_interpolate_opts, weights_field)},
+    };
+    bool interp_opt = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        bool matched = false;
+        for (size_t k = 0; k < sizeof VALOPT / sizeof VALOPT[0]; k++)
+            if (!strcmp(a, VALOPT[k].name)) {
+                if (++i >= argc) {
+                    fprintf(stderr, "gridplan: %s needs a value (see gridplan --help)\n", a);
+                    return EXIT_USAGE;
+                }
+                *(const char **)((char *)&io + VALOPT[k].off) = argv[i];
+                matched = interp_opt = true;
+            }
+        if (matched)
+            continue;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(USAGE, stdout);
             return EXIT_OK;
@@ -138,12 +238,15 @@ int main(int argc, char **argv)
             verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbosity = 2;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--fields")) {
             if (++i >= argc) {
-                fprintf(stderr, "gridplan: %s needs a folder\n%s", a, USAGE);
+                fprintf(stderr, "gridplan: %s needs a value (see gridplan --help)\n", a);
                 return EXIT_USAGE;
             }
-            out = argv[i];
+            if (!strcmp(a, "--fields"))
+                fields = argv[i], interp_opt = true;
+            else
+                out = argv[i];
         } else if (!strncmp(a, "--out=", 6)) {
             out = a + 6;
         } else if (a[0] == '-' && a[1]) {
@@ -151,8 +254,8 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         } else if (!cmd) {
             cmd = a;
-        } else if (!arg) {
-            arg = a;
+        } else if (npos < 3) {
+            pos[npos++] = a;
         } else {
             fprintf(stderr, "gridplan: unexpected argument '%s' (see gridplan --help)\n", a);
             return EXIT_USAGE;
@@ -170,17 +273,29 @@ int main(int argc, char **argv)
         printf("gridplan %s\n%s\n", gp_version(), gp_version_libraries());
         return EXIT_OK;
     }
-    bool is_run = !strcmp(cmd, "run"), is_val = !strcmp(cmd, "validate");
-    if (!is_run && !is_val) {
-        fprintf(stderr, "gridplan: unknown command '%s' (commands: run, validate, version, help)\n", cmd);
+    bool is_run = !strcmp(cmd, "run"), is_val = !strcmp(cmd, "validate"), is_tess = !strcmp(cmd, "tessellate"),
+         is_int = !strcmp(cmd, "interpolate");
+    if (!is_run && !is_val && !is_tess && !is_int) {
+        fprintf(stderr, "gridplan: unknown command '%s' (commands: run, validate, tessellate, interpolate, "
+                        "version, help)\n", cmd);
         return EXIT_USAGE;
     }
-    if (!arg) {
-        fprintf(stderr, "gridplan: %s needs a scenario file, e.g. gridplan %s scenario.ini\n", cmd, cmd);
+    if (is_int ? npos != 3 : npos != 1) {
+        if (is_int)
+            fprintf(stderr, "gridplan: interpolate needs SOURCE TARGET OUT.gpkg, e.g. gridplan interpolate "
+                            "blocks.gpkg zones.gpkg zones_pop.gpkg --fields pop,hh\n");
+        else if (npos == 0)
+            fprintf(stderr, "gridplan: %s needs a scenario file, e.g. gridplan %s scenario.ini\n", cmd, cmd);
+        else
+            fprintf(stderr, "gridplan: %s takes one scenario file (see gridplan --help)\n", cmd);
         return EXIT_USAGE;
     }
-    if (out && is_val) {
-        fprintf(stderr, "gridplan: validate writes nothing: --out does not apply\n");
+    if (interp_opt && !is_int) {
+        fprintf(stderr, "gridplan: --fields, --weights and the layer/crs options belong to interpolate\n");
+        return EXIT_USAGE;
+    }
+    if (out && (is_val || is_int)) {
+        fprintf(stderr, "gridplan: --out does not apply to %s\n", cmd);
         return EXIT_USAGE;
     }
     gp_ctx *ctx = NULL;
@@ -190,7 +305,17 @@ int main(int argc, char **argv)
     }
     gp_ctx_set_log(ctx, on_log, NULL,
                    verbosity == 0 ? GP_LOG_ERROR : verbosity == 1 ? GP_LOG_INFO : GP_LOG_DEBUG);
-    int rc = cmd_run(ctx, arg, out, is_val);
+    int rc;
+    if (is_int) {
+        io.source = pos[0];
+        io.target = pos[1];
+        io.out = pos[2];
+        rc = cmd_interpolate(ctx, &io, fields);
+    } else if (is_tess) {
+        rc = cmd_tessellate(ctx, pos[0], out);
+    } else {
+        rc = cmd_run(ctx, pos[0], out, is_val);
+    }
     gp_ctx_destroy(ctx);
     return rc;
 }

@@ -198,6 +198,8 @@ typedef struct gp_dataset {
     int n_repaired, n_units_moved; double pop_moved, hh_moved_in_atomize;
     gp_ivec moved_units, moved_to;   /* units outside every community -> atom */
     gp_ivec bridges;                 /* pairs of atoms joined across a gap */
+    char **repaired; int n_repaired_ids;   /* "layer:id" of repaired polygons */
+    char **empty; int n_empty;             /* units skipped: no area, no counts */
     /* adjacency (CSR over all atoms; edges only inside a community) */
     int *xadj, *adj; double *adjw;
     int n_bridges;
@@ -217,6 +219,26 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds);
 gp_status gp_apportion(gp_ctx *ctx, GEOSGeometry *const *units, const double *uval, int n_units, int nv,
                        GEOSGeometry *const *targets, const bool *convex, int n_targets, const gp_weights *weights,
                        double *tval, int *moved_to);
+
+/* Polygons and numeric fields of one scenario input, projected (load.c). */
+typedef struct gp_polys {
+    int n, nf;
+    GEOSGeometry **g;
+    long long *fid;
+    double *v;                   /* n x nf */
+    int repaired;
+    gp_input_info info;
+} gp_polys;
+/* Reads [input] KEY (with its .layer/.crs/.x/.y/.wkt keys): polygons and
+ * the named fields. crs: the target CRS, or "" to pick the UTM zone of the
+ * layer's centre (written back). */
+gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, char *crs, size_t crs_len,
+                           const char *const *fields, int nf, gp_polys *out);
+void gp_polys_free(gp_ctx *ctx, gp_polys *p);
+/* Opens [input] KEY with GDAL (CSV columns from the scenario); NULL on
+ * failure, with GDAL's message in CPLGetLastErrorMsg(). */
+void *gp_open_vector_(const gp_scenario *sc, const char *key);
+#define gp_open_vector(sc, key) ((GDALDatasetH)gp_open_vector_((sc), (key)))
 
 /* Stages, in pipeline order. */
 gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);     /* load.c: read + project + repair */
@@ -290,6 +312,8 @@ gp_status gp_plan_build_grids(gp_ctx *ctx, gp_dataset *ds, gp_plan *plan);
 void gp_plan_free(gp_ctx *ctx, gp_plan *plan);
 gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan,
                           const char *dir);
+/* The atoms layer alone, to a GeoPackage at path (tessellate). */
+gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path);
 gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds,
                           const gp_plan *plan, const char *dir, double elapsed);
 

@@ -37,6 +37,23 @@ static void src_close(src *s)
     s->srs_def = NULL;
 }
 
+void *gp_open_vector_(const gp_scenario *sc, const char *key)
+{
+    /* CSV: points from lon/lat columns, or any geometry from a WKT column */
+    const char *path = gp_scn_str(sc, "input", key, "");
+    char k[64], ox[160], oy[160], ow[160];
+    const char *csv_opts[] = {ox, oy, ow, "KEEP_GEOM_COLUMNS=NO", NULL};
+    size_t pl = strlen(path);
+    bool csv = pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0;
+    snprintf(k, sizeof k, "%s.x", key);
+    snprintf(ox, sizeof ox, "X_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lon,longitude,lng,x"));
+    snprintf(k, sizeof k, "%s.y", key);
+    snprintf(oy, sizeof oy, "Y_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lat,latitude,y"));
+    snprintf(k, sizeof k, "%s.wkt", key);
+    snprintf(ow, sizeof ow, "GEOM_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "wkt,geometry,geom,the_geom"));
+    return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, csv ? csv_opts : NULL, NULL);
+}
+
 static gp_status src_open(gp_ctx *ctx, const gp_scenario *sc, const char *key, src *s)
 {
     memset(s, 0, sizeof *s);
@@ -47,19 +64,8 @@ static gp_status src_open(gp_ctx *ctx, const gp_scenario *sc, const char *key, s
     if (stat(s->path, &stt) != 0)
         return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: no such file: check the path (relative paths are "
                        "relative to the scenario file)", s->path, key);
-    /* CSV: points from lon/lat columns, or any geometry from a WKT column */
-    char ox[160], oy[160], ow[160];
-    const char *csv_opts[] = {ox, oy, ow, "KEEP_GEOM_COLUMNS=NO", NULL};
-    size_t pl = strlen(s->path);
-    bool csv = pl > 4 && strcasecmp(s->path + pl - 4, ".csv") == 0;
-    snprintf(k, sizeof k, "%s.x", key);
-    snprintf(ox, sizeof ox, "X_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lon,longitude,lng,x"));
-    snprintf(k, sizeof k, "%s.y", key);
-    snprintf(oy, sizeof oy, "Y_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lat,latitude,y"));
-    snprintf(k, sizeof k, "%s.wkt", key);
-    snprintf(ow, sizeof ow, "GEOM_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "wkt,geometry,geom,the_geom"));
     CPLErrorReset();
-    s->ds = GDALOpenEx(s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, csv ? csv_opts : NULL, NULL);
+    s->ds = gp_open_vector(sc, key);
     if (!s->ds) {
         const char *m = CPLGetLastErrorMsg();
         return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: GDAL cannot read this file as vector data%s%s: is it "
@@ -264,6 +270,29 @@ static GEOSGeometry *repair(gp_ctx *ctx, GEOSGeometry *g, bool *repaired)
     return v ? polygonal_part(ctx, v) : NULL;
 }
 
+/* Appends "what:label" to a list of strings; false when out of memory. */
+static bool note(char ***list, int *n, const char *what, const char *label)
+{
+    char **l = realloc(*list, (size_t)(*n + 1) * sizeof *l);
+    if (!l)
+        return false;
+    *list = l;
+    size_t len = strlen(what) + strlen(label) + 2;
+    if (!(l[*n] = malloc(len)))
+        return false;
+    snprintf(l[*n], len, "%s%s%s", what, what[0] ? ":" : "", label);
+    (*n)++;
+    return true;
+}
+
+/* Counts, lists and says that a polygon was repaired. */
+static void note_repair(gp_ctx *ctx, gp_dataset *ds, src *s, const char *label)
+{
+    ds->n_repaired++;
+    note(&ds->repaired, &ds->n_repaired_ids, s->key, label);
+    gp_log(ctx, GP_LOG_WARN, "%s: feature %s: invalid polygon repaired", s->path, label);
+}
+
 static void info_fill(src *s, gp_input_info *in)
 {
     in->path = gp_strdup(s->path);
@@ -346,10 +375,8 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
                 st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s: invalid polygon that GEOS cannot repair: %s",
                              s->path, label, gp_geos_lastmsg(ctx));
             u->repaired = rep;
-            if (rep) {
-                ds->n_repaired++;
-                gp_log(ctx, GP_LOG_WARN, "%s: feature %s: invalid polygon repaired", s->path, label);
-            }
+            if (rep)
+                note_repair(ctx, ds, s, label);
         }
         if (!st && g) {
             double a = 0;
@@ -369,8 +396,16 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
                 GEOSGeom_destroy_r(ctx->geos, g);
             return st;
         }
-        if (!g)
-            continue; /* no geometry and no counts: nothing to place */
+        if (g && u->area <= 0) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            g = NULL;
+        }
+        if (!g) {
+            /* no area and no counts: nothing to place, but say so */
+            note(&ds->empty, &ds->n_empty, "", label);
+            gp_log(ctx, GP_LOG_WARN, "%s: unit '%s' has no area and no counts: skipped", s->path, label);
+            continue;
+        }
         u->id = gp_strdup(label);
         u->hh = hh;
         u->pop = pop;
@@ -417,10 +452,8 @@ static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         if (!st && !(g = repair(ctx, g, &rep)))
             st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s: invalid polygon that GEOS cannot repair", s->path,
                          label);
-        if (rep) {
-            ds->n_repaired++;
-            gp_log(ctx, GP_LOG_WARN, "%s: community %s: invalid polygon repaired", s->path, label);
-        }
+        if (rep)
+            note_repair(ctx, ds, s, label);
         gp_community *c = &ds->comms[ds->n_comms];
         if (!st) {
             if (id_i >= 0 && !OGR_F_IsFieldSetAndNotNull(f, id_i))
@@ -589,10 +622,8 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
         bool rep = false;
         if (!st && g && !(g = repair(ctx, g, &rep)))
             st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: grid %s: invalid polygon that GEOS cannot repair", s->path, label);
-        if (rep) {
-            ds->n_repaired++;
-            gp_log(ctx, GP_LOG_WARN, "%s: grid %s: invalid polygon repaired", s->path, label);
-        }
+        if (rep)
+            note_repair(ctx, ds, s, label);
         if (!st && g) {
             gp_existing_grid *e = &ds->existing[ds->n_existing++];
             if (id_i >= 0)
@@ -612,6 +643,102 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
         OGR_F_Destroy(f);
     ds->has_existing = true;
     return GP_OK;
+}
+
+gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, char *crs, size_t crs_len,
+                           const char *const *fields, int nf, gp_polys *out)
+{
+    memset(out, 0, sizeof *out);
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    src s = {0};
+    gp_proj *pj = NULL;
+    int *idx = calloc((size_t)(nf ? nf : 1), sizeof *idx);
+    gp_status st = idx ? src_open(ctx, sc, key, &s) : GP_ERR_NOMEM;
+    if (st)
+        goto done;
+    if (!crs[0]) {
+        OGREnvelope env;
+        if (OGR_L_GetExtent(s.lyr, &env, 1) != OGRERR_NONE) {
+            st = gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no extent (no geometries?)", s.path, s.layer_name);
+            goto done;
+        }
+        if ((st = gp_proj_auto_utm(ctx, s.srs_def, (env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2, s.path, crs,
+                                   crs_len)))
+            goto done;
+    }
+    if ((st = gp_proj_create(ctx, s.srs_def, crs, s.path, &pj)))
+        goto done;
+    info_fill(&s, &out->info);
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(s.lyr);
+    for (int k = 0; k < nf; k++)
+        if ((idx[k] = OGR_FD_GetFieldIndex(fd, fields[k])) < 0) {
+            st = gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no field '%s'", s.path, s.layer_name, fields[k]);
+            goto done;
+        }
+    int cap = (int)OGR_L_GetFeatureCount(s.lyr, 1);
+    if (cap < 1)
+        cap = 1;
+    out->g = calloc((size_t)cap, sizeof *out->g);
+    out->fid = calloc((size_t)cap, sizeof *out->fid);
+    out->v = calloc((size_t)cap * (size_t)(nf ? nf : 1), sizeof *out->v);
+    if (!out->g || !out->fid || !out->v) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    out->nf = nf;
+    OGR_L_ResetReading(s.lyr);
+    OGRFeatureH f;
+    char label[64];
+    while (!st && (f = OGR_L_GetNextFeature(s.lyr)) != NULL) {
+        snprintf(label, sizeof label, "FID %lld", (long long)OGR_F_GetFID(f));
+        double *v = out->v + (size_t)out->n * (size_t)nf;
+        bool any = false;
+        for (int k = 0; k < nf && !st; k++) {
+            st = read_count(ctx, &s, f, idx[k], label, &v[k]);
+            any |= v[k] != 0;
+        }
+        GEOSGeometry *g = st ? NULL : read_geom(ctx, &s, pj, f, label, true, &st);
+        bool rep = false;
+        if (!st && g && !(g = repair(ctx, g, &rep)))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s: invalid polygon that GEOS cannot repair", s.path, label);
+        if (!st && !g && any)
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has counts but no geometry", s.path, label);
+        if (rep) {
+            out->repaired++;
+            gp_log(ctx, GP_LOG_WARN, "%s: feature %s: invalid polygon repaired", s.path, label);
+        }
+        long long fid = OGR_F_GetFID(f);
+        OGR_F_Destroy(f);
+        if (st || !g || out->n >= cap) {
+            if (g)
+                GEOSGeom_destroy_r(ctx->geos, g);
+            if (!st && !g)
+                memset(v, 0, (size_t)nf * sizeof *v);
+            continue;
+        }
+        out->g[out->n] = g;
+        out->fid[out->n++] = fid;
+    }
+done:
+    gp_proj_destroy(pj);
+    src_close(&s);
+    CPLPopErrorHandler();
+    free(idx);
+    return st;
+}
+
+void gp_polys_free(gp_ctx *ctx, gp_polys *p)
+{
+    for (int i = 0; i < p->n; i++)
+        GEOSGeom_destroy_r(ctx->geos, p->g[i]);
+    free(p->g);
+    free(p->fid);
+    free(p->v);
+    free(p->info.path);
+    free(p->info.layer);
+    free(p->info.crs);
+    memset(p, 0, sizeof *p);
 }
 
 static gp_status load_weights(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
@@ -641,7 +768,7 @@ static gp_status load_weights(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
                          label);
         OGR_F_Destroy(f);
         if (rep)
-            ds->n_repaired++;
+            note_repair(ctx, ds, s, label);
         if (st || !g || val <= 0 || w->n >= cap) {
             if (g)
                 GEOSGeom_destroy_r(ctx->geos, g);
@@ -784,6 +911,12 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     free(ds->adj);
     free(ds->adjw);
     free(ds->case_counts);
+    for (int i = 0; i < ds->n_repaired_ids; i++)
+        free(ds->repaired[i]);
+    free(ds->repaired);
+    for (int i = 0; i < ds->n_empty; i++)
+        free(ds->empty[i]);
+    free(ds->empty);
     gp_ivec_free(&ds->moved_units);
     gp_ivec_free(&ds->moved_to);
     gp_ivec_free(&ds->bridges);

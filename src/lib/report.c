@@ -212,6 +212,53 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
     gp_json_int(&j, ds->n_bridges);
     gp_json_key(&j, "cases_unmatched");
     gp_json_int(&j, ds->n_cases_unmatched);
+    gp_json_key(&j, "repaired");
+    gp_json_arr_begin(&j);
+    for (int i = 0; i < ds->n_repaired_ids; i++)
+        gp_json_str(&j, ds->repaired[i]);
+    gp_json_arr_end(&j);
+    gp_json_key(&j, "empty_units");
+    gp_json_arr_begin(&j);
+    for (int i = 0; i < ds->n_empty; i++)
+        gp_json_str(&j, ds->empty[i]);
+    gp_json_arr_end(&j);
+    gp_json_key(&j, "units_outside");
+    gp_json_arr_begin(&j);
+    for (int k = 0; k < ds->moved_units.n; k++) {
+        const gp_unit *u = &ds->units[ds->moved_units.v[k]];
+        const gp_atom *a = &ds->atoms[ds->moved_to.v[k]];
+        gp_json_obj_begin(&j);
+        gp_json_key(&j, "unit");
+        gp_json_str(&j, u->id);
+        gp_json_key(&j, "to_atom");
+        gp_json_str(&j, a->id);
+        gp_json_key(&j, "community");
+        gp_json_str(&j, ds->comms[a->community].id);
+        gp_json_key(&j, "households");
+        gp_json_num(&j, u->hh);
+        gp_json_key(&j, "population");
+        gp_json_num(&j, u->pop);
+        gp_json_obj_end(&j);
+    }
+    gp_json_arr_end(&j);
+    gp_json_key(&j, "bridges");
+    gp_json_arr_begin(&j);
+    for (int k = 0; k + 1 < ds->bridges.n; k += 2) {
+        const gp_atom *a = &ds->atoms[ds->bridges.v[k]], *b = &ds->atoms[ds->bridges.v[k + 1]];
+        double d = 0;
+        GEOSDistance_r(ctx->geos, a->geom, b->geom, &d);
+        gp_json_obj_begin(&j);
+        gp_json_key(&j, "community");
+        gp_json_str(&j, ds->comms[a->community].id);
+        gp_json_key(&j, "from");
+        gp_json_str(&j, a->id);
+        gp_json_key(&j, "to");
+        gp_json_str(&j, b->id);
+        gp_json_key(&j, "distance_m");
+        gp_json_num(&j, round(d * 10) / 10);
+        gp_json_obj_end(&j);
+    }
+    gp_json_arr_end(&j);
     gp_json_obj_end(&j);
 
     if (ds->has_existing) {

@@ -262,17 +262,22 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
         sm->population += ds->atoms[i].v[GP_A_POP];
     }
     sm->grid_households_min = sm->grid_households_max = -1;
+    sm->grid_population_min = sm->grid_population_max = -1;
     sm->communities_infeasible = 0;
     for (int c = 0; c < ds->n_comms; c++)
         sm->communities_infeasible += ds->comms[c].status != GP_CS_FEASIBLE;
     for (int g = 0; plan && g < plan->n_grids; g++) {
         if (ds->comms[plan->grids[g].community].status != GP_CS_FEASIBLE)
             continue;
-        double h = plan->grids[g].v[GP_A_HH];
+        double h = plan->grids[g].v[GP_A_HH], p = plan->grids[g].v[GP_A_POP];
         if (sm->grid_households_min < 0 || h < sm->grid_households_min)
             sm->grid_households_min = h;
         if (h > sm->grid_households_max)
             sm->grid_households_max = h;
+        if (sm->grid_population_min < 0 || p < sm->grid_population_min)
+            sm->grid_population_min = p;
+        if (p > sm->grid_population_max)
+            sm->grid_population_max = p;
     }
     sm->existing_households_min = sm->existing_households_max = -1;
     for (int e = 0; e < ds->n_existing; e++) {
@@ -455,6 +460,41 @@ done:
     free(tmp);
     free(old);
     gp_plan_free(ctx, &plan);
+    gp_dataset_free(ctx, &ds);
+    return st;
+}
+
+gp_status gp_tessellate(gp_ctx *ctx, const gp_scenario *sc, const char *out_path, gp_run_summary *summary)
+{
+    if (!ctx || !sc || !out_path)
+        return GP_ERR_ARG;
+    ctx->errmsg[0] = '\0';
+    double t0 = gp_now();
+    gp_dataset ds = {0};
+    char *tmp = NULL;
+    gp_status st = prepare(ctx, sc, &ds);
+    if (!st) {
+        size_t len = strlen(out_path) + 32;
+        if (!(tmp = malloc(len)))
+            st = GP_ERR_NOMEM;
+        else
+            snprintf(tmp, len, "%s.tmp-%ld.gpkg", out_path, (long)getpid());
+    }
+    if (!st) {
+        unlink(tmp);
+        st = gp_write_atoms(ctx, &ds, tmp);
+        if (!st && rename(tmp, out_path) != 0)
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot put the result in place: %s", out_path, strerror(errno));
+        if (st)
+            unlink(tmp);
+    }
+    if (summary) {
+        memset(summary, 0, sizeof *summary);
+        fill_summary(&ds, NULL, summary);
+        snprintf(summary->output_dir, sizeof summary->output_dir, "%s", out_path);
+        summary->elapsed_s = gp_now() - t0;
+    }
+    free(tmp);
     gp_dataset_free(ctx, &ds);
     return st;
 }

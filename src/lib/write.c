@@ -90,18 +90,47 @@ void gp_plan_free(gp_ctx *ctx, gp_plan *plan)
     memset(plan, 0, sizeof *plan);
 }
 
+/* Field names for per-type case counts: "cases_" + the type in lower case,
+ * other characters as '_' ("DRUG/NARCOTIC" -> "cases_drug_narcotic"); a
+ * clash gets a number. Caller frees with free_names. */
+static char **type_fields(const gp_dataset *ds)
+{
+    char **names = calloc((size_t)ds->n_case_types + 1, sizeof *names);
+    for (int t = 0; names && t < ds->n_case_types; t++) {
+        char buf[64];
+        int k = snprintf(buf, sizeof buf, "cases_");
+        for (const char *c = ds->case_types[t]; *c && k < 40; c++)
+            buf[k++] = (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a')
+                     : ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')) ? *c : '_';
+        buf[k] = '\0';
+        for (int u = 0; u < t; u++)
+            if (names[u] && strcmp(names[u], buf) == 0) {
+                snprintf(buf + k, sizeof buf - (size_t)k, "_%d", t + 1);
+                break;
+            }
+        names[t] = gp_strdup(buf);
+    }
+    return names;
+}
+
+static void free_names(char **names, int n)
+{
+    for (int i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 typedef struct layer_out {
     GDALDatasetH ds;
     OGRLayerH lyr;
     GEOSWKBWriter *wr;
 } layer_out;
 
-static gp_status open_layer(gp_ctx *ctx, const char *dir, const char *name, const char *crs,
-                            const char *const *fields, const OGRFieldType *types, int nf, layer_out *o)
+static gp_status open_layer(gp_ctx *ctx, const char *path, const char *name, const char *crs,
+                            const char *const *fields, const OGRFieldType *types, int nf, char **extra, int ne,
+                            layer_out *o)
 {
     memset(o, 0, sizeof *o);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s.gpkg", dir, name);
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     if (!drv)
         return gp_fail(ctx, GP_ERR_OUTPUT, "GDAL has no GeoPackage driver");
@@ -124,6 +153,13 @@ static gp_status open_layer(gp_ctx *ctx, const char *dir, const char *name, cons
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, fields[i]);
+    }
+    for (int i = 0; i < ne; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(extra[i] ? extra[i] : "cases_type", OFTInteger);
+        OGRErr e = OGR_L_CreateField(o->lyr, fd, 1);
+        OGR_Fld_Destroy(fd);
+        if (e != OGRERR_NONE)
+            return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, extra[i]);
     }
     o->wr = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wr)
@@ -161,6 +197,57 @@ static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGe
     return GP_OK;
 }
 
+/* The atoms layer; plan may be NULL (atoms without grids). */
+static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const char *path, char **tf,
+                             int nt)
+{
+    layer_out o;
+    gp_status st;
+    static const char *af[] = {"atom_id", "unit_id", "community", "grid_id", "households", "population",
+                               "cases", "case_load", "workload", "existing_grid"};
+    static const OGRFieldType at[] = {OFTString, OFTString, OFTString, OFTString, OFTReal,
+                                      OFTReal, OFTReal, OFTReal, OFTReal, OFTString};
+    st = open_layer(ctx, path, "atoms", ds->crs, af, at, 10, tf, nt, &o);
+    for (int i = 0; i < ds->n_atoms && !st; i++) {
+        const gp_atom *a = &ds->atoms[i];
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
+        OGR_F_SetFieldString(f, 0, a->id);
+        if (a->unit >= 0)
+            OGR_F_SetFieldString(f, 1, ds->units[a->unit].id);
+        else
+            OGR_F_SetFieldNull(f, 1);
+        OGR_F_SetFieldString(f, 2, ds->comms[a->community].id);
+        if (plan && a->grid >= 0)
+            OGR_F_SetFieldString(f, 3, plan->grids[a->grid].id);
+        else
+            OGR_F_SetFieldNull(f, 3);
+        for (int k = 0; k < GP_NATTR; k++)
+            OGR_F_SetFieldDouble(f, 4 + k, a->v[k]);
+        if (a->existing >= 0)
+            OGR_F_SetFieldString(f, 9, ds->existing[a->existing].id);
+        else
+            OGR_F_SetFieldNull(f, 9);
+        for (int t = 0; t < nt; t++)
+            OGR_F_SetFieldInteger(f, 10 + t, ds->case_counts[(size_t)i * nt + t]);
+        st = put_geom(ctx, &o, f, a->geom);
+        if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "atoms.gpkg: cannot write atom %s: %s", a->id, CPLGetLastErrorMsg());
+        OGR_F_Destroy(f);
+    }
+    return close_layer(ctx, &o, "atoms", st);
+}
+
+gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int nt = ds->case_counts ? ds->n_case_types : 0;
+    char **tf = type_fields(ds);
+    gp_status st = tf ? write_atoms(ctx, ds, NULL, path, tf, nt) : GP_ERR_NOMEM;
+    free_names(tf, ds->n_case_types);
+    CPLPopErrorHandler();
+    return st;
+}
+
 gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const char *dir)
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -169,7 +256,21 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
     static const OGRFieldType gt[] = {OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal,
                                       OFTReal, OFTInteger, OFTReal, OFTReal, OFTString};
     layer_out o;
-    gp_status st = open_layer(ctx, dir, "grids", ds->crs, gf, gt, 11, &o);
+    int nt = ds->case_counts ? ds->n_case_types : 0;
+    char **tf = type_fields(ds);
+    int *gcount = calloc((size_t)plan->n_grids * (size_t)(nt ? nt : 1), sizeof *gcount);
+    if (!tf || !gcount) {
+        free_names(tf, ds->n_case_types);
+        free(gcount);
+        CPLPopErrorHandler();
+        return GP_ERR_NOMEM;
+    }
+    for (int i = 0; i < ds->n_atoms; i++)
+        for (int t = 0; t < nt; t++)
+            gcount[(size_t)ds->atoms[i].grid * nt + t] += ds->case_counts[(size_t)i * nt + t];
+    char gpath[4200];
+    snprintf(gpath, sizeof gpath, "%s/grids.gpkg", dir);
+    gp_status st = open_layer(ctx, gpath, "grids", ds->crs, gf, gt, 11, tf, nt, &o);
     for (int g = 0; g < plan->n_grids && !st; g++) {
         const gp_grid *gr = &plan->grids[g];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
@@ -181,6 +282,8 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
         OGR_F_SetFieldDouble(f, 8, gr->area);
         OGR_F_SetFieldDouble(f, 9, gr->polsby_popper);
         OGR_F_SetFieldString(f, 10, ds->comms[gr->community].status == GP_CS_FEASIBLE ? "feasible" : "infeasible");
+        for (int t = 0; t < nt; t++)
+            OGR_F_SetFieldInteger(f, 11 + t, gcount[(size_t)g * nt + t]);
         st = put_geom(ctx, &o, f, gr->geom);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
             st = gp_fail(ctx, GP_ERR_OUTPUT, "grids.gpkg: cannot write grid %s: %s", gr->id, CPLGetLastErrorMsg());
@@ -190,34 +293,12 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
     if (st)
         goto done;
 
-    static const char *af[] = {"atom_id", "unit_id", "community", "grid_id", "households", "population",
-                               "cases", "case_load", "workload", "existing_grid"};
-    static const OGRFieldType at[] = {OFTString, OFTString, OFTString, OFTString, OFTReal,
-                                      OFTReal, OFTReal, OFTReal, OFTReal, OFTString};
-    st = open_layer(ctx, dir, "atoms", ds->crs, af, at, 10, &o);
-    for (int i = 0; i < ds->n_atoms && !st; i++) {
-        const gp_atom *a = &ds->atoms[i];
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
-        OGR_F_SetFieldString(f, 0, a->id);
-        if (a->unit >= 0)
-            OGR_F_SetFieldString(f, 1, ds->units[a->unit].id);
-        else
-            OGR_F_SetFieldNull(f, 1);
-        OGR_F_SetFieldString(f, 2, ds->comms[a->community].id);
-        OGR_F_SetFieldString(f, 3, plan->grids[a->grid].id);
-        for (int k = 0; k < GP_NATTR; k++)
-            OGR_F_SetFieldDouble(f, 4 + k, a->v[k]);
-        if (a->existing >= 0)
-            OGR_F_SetFieldString(f, 9, ds->existing[a->existing].id);
-        else
-            OGR_F_SetFieldNull(f, 9);
-        st = put_geom(ctx, &o, f, a->geom);
-        if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "atoms.gpkg: cannot write atom %s: %s", a->id, CPLGetLastErrorMsg());
-        OGR_F_Destroy(f);
-    }
-    st = close_layer(ctx, &o, "atoms", st);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/atoms.gpkg", dir);
+    st = write_atoms(ctx, ds, plan, path, tf, nt);
 done:
+    free_names(tf, ds->n_case_types);
+    free(gcount);
     CPLPopErrorHandler();
     return st;
 }
