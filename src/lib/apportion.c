@@ -69,11 +69,12 @@ static bool overlap_area(gp_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry 
     if (!GEOSGeom_getExtent_r(h, a, &x0, &y0, &x1, &y1))
         return false;
     GEOSGeometry *clip = GEOSClipByRect_r(h, b, x0, y0, x1, y1);
-    if (!clip)
-        return false;
-    GEOSGeometry *x = GEOSIntersection_r(h, a, clip);
-    GEOSGeom_destroy_r(h, clip);
-    if (!x)
+    GEOSGeometry *x = clip ? GEOSIntersection_r(h, a, clip) : NULL;
+    if (clip)
+        GEOSGeom_destroy_r(h, clip);
+    /* a rectangle clip is not always valid (rings may touch along the
+     * rectangle): then overlay with the whole polygon */
+    if (!x && !(x = GEOSIntersection_r(h, a, b)))
         return false;
     GEOSArea_r(h, x, out);
     if (keep)

@@ -28,14 +28,16 @@ static GEOSGeometry *cell_polygon(gp_ctx *ctx, bool hex, double size, long i, lo
         *cy = (j + 0.5) * size;
         return GEOSGeom_createRectangle_r(h, i * size, j * size, (i + 1) * size, (j + 1) * size);
     }
-    double r = size / sqrt(3.0); /* circumradius */
-    *cy = j * 1.5 * r;
-    *cx = i * size + ((j & 1) ? size / 2 : 0);
+    /* vertices on an integer lattice of (size/2, r/2) steps, so that
+     * neighbouring cells share bit-identical corners and edges */
+    double r = size / sqrt(3.0), hx = size / 2, hy = r / 2; /* r: circumradius */
+    long X = 2 * i + (j & 1), Y = 3 * j;
+    *cx = (double)X * hx;
+    *cy = (double)Y * hy;
+    static const int DX[6] = {0, -1, -1, 0, 1, 1}, DY[6] = {2, 1, -1, -2, -1, 1};
     GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 7, 2);
-    for (int k = 0; k < 6; k++) {
-        double a = M_PI / 2 + k * M_PI / 3;
-        GEOSCoordSeq_setXY_r(h, cs, (unsigned)k, *cx + r * cos(a), *cy + r * sin(a));
-    }
+    for (int k = 0; k < 6; k++)
+        GEOSCoordSeq_setXY_r(h, cs, (unsigned)k, (double)(X + DX[k]) * hx, (double)(Y + DY[k]) * hy);
     double x0, y0;
     GEOSCoordSeq_getXY_r(h, cs, 0, &x0, &y0);
     GEOSCoordSeq_setXY_r(h, cs, 6, x0, y0);
@@ -191,6 +193,9 @@ gp_status gp_cells_make(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds,
                     g = clip ? GEOSIntersection_r(h, cell, clip) : NULL;
                     if (clip)
                         GEOSGeom_destroy_r(h, clip);
+                    /* rectangle clips are not always valid: then the whole community */
+                    if (!g)
+                        g = GEOSIntersection_r(h, cell, cm->geom);
                     GEOSGeom_destroy_r(h, cell);
                     if (!g) {
                         st = gp_fail(ctx, GP_ERR_GEOS, "community '%s': clipping a cell failed: %s", cm->id,

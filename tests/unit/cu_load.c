@@ -186,8 +186,58 @@ static void test_repair(void)
     gp_ctx_destroy(ctx);
 }
 
+/* CSV inputs: polygons from a WKT column, points from lon/lat columns;
+ * a CSV has no CRS, so the scenario must name it. */
+static void test_csv(void)
+{
+    char dir[] = "/tmp/gp_csv_XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    char units[4200], cases[4200];
+    snprintf(units, sizeof units, "%s/units.csv", dir);
+    snprintf(cases, sizeof cases, "%s/cases.csv", dir);
+    FILE *f = fopen(units, "w");
+    fputs("uid,hh,WKT\n"
+          "a,12,\"POLYGON((126 45,126.001 45,126.001 45.001,126 45.001,126 45))\"\n"
+          "b,30,\"POLYGON((126.001 45,126.002 45,126.002 45.001,126.001 45.001,126.001 45))\"\n", f);
+    fclose(f);
+    f = fopen(cases, "w");
+    fputs("id,kind,longitude,latitude\n1,dispute,126.0005,45.0005\n2,sanitation,126.0015,45.0002\n"
+          "3,dispute,127,46\n", f);
+    fclose(f);
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    char text[9000];
+    snprintf(text, sizeof text, "[input]\nunits = %s\nunits.id = uid\nunits.households = hh\n"
+             "cases = %s\ncases.type = kind\ncases.crs = EPSG:4326\n", units, cases);
+    gp_scenario *sc = NULL;
+    gp_dataset ds = {0};
+    CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
+    CU_ASSERT_EQUAL(gp_load(ctx, sc, &ds), GP_ERR_CRS); /* units.csv has no CRS */
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), "units.crs"));
+    gp_dataset_free(ctx, &ds);
+    gp_scenario_destroy(sc);
+    strcat(text, "units.crs = EPSG:4490\n");
+    CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL(ds.n_units, 2);
+    CU_ASSERT_DOUBLE_EQUAL(ds.in_units.sum_hh, 42, 0);
+    CU_ASSERT_EQUAL(ds.n_cases, 3);
+    CU_ASSERT_EQUAL(ds.n_case_types, 2);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_cases_attach(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL(ds.n_cases_unmatched, 1);
+    CU_ASSERT_DOUBLE_EQUAL(ds.atoms[0].v[GP_A_CASES] + ds.atoms[1].v[GP_A_CASES], 2, 0);
+    gp_dataset_free(ctx, &ds);
+    gp_scenario_destroy(sc);
+    gp_ctx_destroy(ctx);
+    remove(units);
+    remove(cases);
+    rmdir(dir);
+}
+
 void register_load_suite(void)
 {
-    static const cu_case cases[] = {{"counts", test_counts}, {"crs", test_crs}, {"repair", test_repair}, {NULL, NULL}};
+    static const cu_case cases[] = {
+        {"counts", test_counts}, {"crs", test_crs}, {"repair", test_repair}, {"csv", test_csv}, {NULL, NULL}};
     cu_add_suite("load", cases);
 }

@@ -13,6 +13,7 @@ static const suite_entry SUITES[] = {
     {"scenario", register_scenario_suite},
     {"partition", register_partition_suite},
     {"spatial", register_spatial_suite},
+    {"cells", register_cells_suite},
     {"load", register_load_suite},
     {"glpk", register_glpk_suite},
     {"realdata", register_realdata_suite},

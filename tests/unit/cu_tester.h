@@ -7,6 +7,7 @@ void register_util_suite(void);
 void register_scenario_suite(void);
 void register_partition_suite(void);
 void register_spatial_suite(void);
+void register_cells_suite(void);
 void register_load_suite(void);
 void register_glpk_suite(void);
 void register_realdata_suite(void);
