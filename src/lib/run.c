@@ -300,10 +300,11 @@ static void warn_inert_keys(gp_ctx *ctx, const gp_scenario *sc)
         {"solver", "threads", "communities are partitioned one after another"},
         {"atoms", "shape", "it applies to mode = cells only"},
         {"atoms", "size", "it applies to mode = cells only"},
+        {"input", "weights", "it applies to mode = cells only"},
     };
     bool cells = strcmp(gp_scn_str(sc, "atoms", "mode", "units"), "cells") == 0;
     for (size_t i = 0; i < sizeof K / sizeof K[0]; i++)
-        if (gp_scenario_get(sc, K[i][0], K[i][1]) && !(cells && strcmp(K[i][0], "atoms") == 0))
+        if (gp_scenario_get(sc, K[i][0], K[i][1]) && !(cells && strstr(K[i][2], "mode = cells")))
             gp_log(ctx, GP_LOG_WARN, "[%s] %s has no effect in this version of gridplan: %s", K[i][0], K[i][1],
                    K[i][2]);
 }
