@@ -177,6 +177,8 @@ static void test_repair(void)
     write_units(path, "EPSG:32651", f, 2);
     CU_ASSERT_EQUAL(load(ctx, path, NULL, &ds), GP_OK);
     CU_ASSERT_EQUAL(ds.n_repaired, 1);
+    CU_ASSERT_EQUAL_FATAL(ds.n_repaired_ids, 1);
+    CU_ASSERT_STRING_EQUAL(ds.repaired[0], "units:'bow'");
     CU_ASSERT(ds.units[0].repaired);
     CU_ASSERT(!ds.units[1].repaired);
     CU_ASSERT_EQUAL(GEOSisValid_r(ctx->geos, ds.units[0].geom), 1);

@@ -158,6 +158,32 @@ static void test_minnesota(void)
     gp_ctx_destroy(ctx);
 }
 
+/* The whole city as one community: block groups from a different source
+ * than a clean coverage, joined by the snapping tolerance alone (no island
+ * needs a bridge), and the graph is connected. */
+static void test_sf_city(void)
+{
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    gp_dataset ds;
+    gp_scenario *sc;
+    const char *fmt = "[input]\nunits = %s/datasets/sf/SFCrime_blocks.shp\nunits.id = GEO_id2\n"
+                      "units.population = Population\n[atoms]\nsnap = 1\n";
+    CU_ASSERT_EQUAL_FATAL(prepare(ctx, fmt, &ds, &sc), GP_OK);
+    CU_ASSERT_EQUAL(ds.n_comms, 1);
+    CU_ASSERT_EQUAL(ds.n_atoms, 579);
+    CU_ASSERT_EQUAL(ds.n_bridges, 0);
+    CU_ASSERT_EQUAL(disconnected_communities(&ds), 0);
+    /* every block group has a neighbour: none is isolated */
+    int isolated = 0;
+    for (int i = 0; i < ds.n_atoms; i++)
+        isolated += ds.xadj[i + 1] == ds.xadj[i];
+    CU_ASSERT_EQUAL(isolated, 0);
+    gp_scenario_destroy(sc);
+    gp_dataset_free(ctx, &ds);
+    gp_ctx_destroy(ctx);
+}
+
 static void test_sf_cells(void)
 {
     gp_ctx *ctx;
@@ -328,6 +354,7 @@ void register_realdata_suite(void)
     static const cu_case cases[] = {
         {"San Francisco", test_sf},           {"New York City", test_nyc},
         {"Minnesota", test_minnesota},        {"San Francisco cells", test_sf_cells},
+        {"San Francisco as one community", test_sf_city},
         {"New York City cells", test_nyc_cells}, {"CRS in US feet", test_sf_feet},
         {"interpolate", test_interpolate},    {NULL, NULL}};
     cu_add_suite("realdata", cases);
