@@ -48,14 +48,6 @@ static int near_dist(const void *item1, const void *item2, double *d, void *user
     return GEOSDistance_r(q->ctx->geos, q->targets[(intptr_t)item1 - 1], q->g, d);
 }
 
-static void collect(void *item, void *user) { gp_ivec_push(user, (int)(intptr_t)item); }
-
-static int cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* Area of a ∩ b, clipping b to a's envelope first: cheap when b is a large
  * complex polygon and a a small cell. */
 static bool overlap_area(gp_ctx *ctx, const GEOSGeometry *a, const GEOSGeometry *b, double *out,
@@ -215,8 +207,8 @@ static bool weighted_area(gp_ctx *ctx, const gp_weights *w, const GEOSGeometry *
 {
     *out = 0;
     hv->n = 0;
-    GEOSSTRtree_query_r(ctx->geos, w->tree, g, collect, hv);
-    qsort(hv->v, (size_t)hv->n, sizeof(int), cmp_int);
+    GEOSSTRtree_query_r(ctx->geos, w->tree, g, gp_ivec_collect, hv);
+    gp_ivec_sort(hv);
     for (int k = 0; k < hv->n; k++) {
         double a;
         if (!overlap_area(ctx, g, w->geoms[hv->v[k]], &a, NULL))
@@ -249,10 +241,10 @@ gp_status gp_apportion(gp_ctx *ctx, GEOSGeometry *const *units, const double *uv
     for (int u = 0; u < n_units && !st; u++) {
         moved_to[u] = -1;
         hv.n = 0;
-        GEOSSTRtree_query_r(h, tree, units[u], collect, &hv);
+        GEOSSTRtree_query_r(h, tree, units[u], gp_ivec_collect, &hv);
         for (int k = 0; k < hv.n; k++)
             hv.v[k]--;
-        qsort(hv.v, (size_t)hv.n, sizeof(int), cmp_int);
+        gp_ivec_sort(&hv);
         const GEOSPreparedGeometry *pu = hv.n ? GEOSPrepare_r(h, units[u]) : NULL;
         int first = ps.n;
         double total = 0, wtotal = 0;

@@ -20,18 +20,6 @@
 
 typedef struct hits { gp_ivec v; } hits;
 
-static void collect(void *item, void *user)
-{
-    hits *h = user;
-    gp_ivec_push(&h->v, (int)(intptr_t)item);
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* STRtree over geometries; items are indexes. */
 static GEOSSTRtree *index_geoms(gp_ctx *ctx, GEOSGeometry *const *g, int n, size_t stride)
 {
@@ -50,8 +38,8 @@ static GEOSSTRtree *index_geoms(gp_ctx *ctx, GEOSGeometry *const *g, int n, size
 static void query(gp_ctx *ctx, GEOSSTRtree *t, const GEOSGeometry *g, hits *h)
 {
     h->v.n = 0;
-    GEOSSTRtree_query_r(ctx->geos, t, g, collect, h);
-    qsort(h->v.v, (size_t)h->v.n, sizeof(int), cmp_int);
+    GEOSSTRtree_query_r(ctx->geos, t, g, gp_ivec_collect, &h->v);
+    gp_ivec_sort(&h->v);
 }
 
 static gp_status add_atom(gp_ctx *ctx, gp_dataset *ds, int *cap, int unit, int comm, GEOSGeometry *g,
@@ -347,7 +335,8 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     }
     if (st)
         goto done;
-    qsort(ds->atoms, (size_t)ds->n_atoms, sizeof *ds->atoms, cmp_atom_comm);
+    if (ds->n_atoms > 1)
+        qsort(ds->atoms, (size_t)ds->n_atoms, sizeof *ds->atoms, cmp_atom_comm);
     for (int c = 0; c < ds->n_comms; c++)
         ds->comms[c].first_atom = ds->comms[c].n_atoms = 0;
     for (int i = ds->n_atoms - 1; i >= 0; i--) {

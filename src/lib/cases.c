@@ -7,22 +7,6 @@
 
 #include "internal.h"
 
-typedef struct cand { int *v; int n, cap; } cand;
-
-static void collect(void *item, void *user)
-{
-    cand *c = user;
-    if (c->n == c->cap) {
-        int nc = c->cap ? c->cap * 2 : 16;
-        int *v = realloc(c->v, (size_t)nc * sizeof *v);
-        if (!v)
-            return;
-        c->v = v;
-        c->cap = nc;
-    }
-    c->v[c->n++] = (int)(intptr_t)item;
-}
-
 gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
 {
     GEOSContextHandle_t h = ctx->geos;
@@ -38,7 +22,7 @@ gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
         }
         for (int i = 0; i < ds->n_atoms; i++)
             GEOSSTRtree_insert_r(h, tree, ds->atoms[i].geom, (void *)(intptr_t)i);
-        cand c = {0};
+        gp_ivec c = {0};
         for (int k = 0; k < ds->n_cases && !st; k++) {
             gp_case *cs = &ds->cases[k];
             GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, cs->x, cs->y);
@@ -47,7 +31,7 @@ gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
                 break;
             }
             c.n = 0;
-            GEOSSTRtree_query_r(h, tree, pt, collect, &c);
+            GEOSSTRtree_query_r(h, tree, pt, gp_ivec_collect, &c);
             int best = -1;
             for (int j = 0; j < c.n; j++) {
                 int a = c.v[j];

@@ -131,14 +131,6 @@ static bool edge_push(edges *e, int a, int b, double w)
     return true;
 }
 
-static void collect(void *item, void *user) { gp_ivec_push(user, (int)(intptr_t)item); }
-
-static int cmp_int(const void *a, const void *b)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    return (x > y) - (x < y);
-}
-
 /* Component label of every atom of one community over the edges so far. */
 static int components(const edges *e, int first, int n, int *label)
 {
@@ -210,10 +202,10 @@ static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol,
         GEOSGeometry *env = GEOSGeom_createRectangle_r(h, x0 - tol, y0 - tol, x1 + tol, y1 + tol);
         hv.n = 0;
         if (env) {
-            GEOSSTRtree_query_r(h, tree, env, collect, &hv);
+            GEOSSTRtree_query_r(h, tree, env, gp_ivec_collect, &hv);
             GEOSGeom_destroy_r(h, env);
         }
-        qsort(hv.v, (size_t)hv.n, sizeof(int), cmp_int);
+        gp_ivec_sort(&hv);
         bool have_i = false;
         for (int k = 0; k < hv.n && !st; k++) {
             int j = hv.v[k];
@@ -240,7 +232,8 @@ static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol,
                 st = GP_ERR_NOMEM;
                 break;
             }
-            qsort(sb.v, (size_t)sb.n, sizeof *sb.v, cmp_seg);
+            if (sb.n > 1)
+                qsort(sb.v, (size_t)sb.n, sizeof *sb.v, cmp_seg);
             double len = shared_length(&sa, &sb, tol > 0 ? tol : 1e-9);
             bool adj = tol > 0 ? len > 3 * tol : len > 0;
             if (adj && !edge_push(e, first + i, first + j, len))

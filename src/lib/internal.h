@@ -69,6 +69,10 @@ bool gp_parse_range(const char *s, double *lo, double *hi);
 typedef struct gp_ivec { int *v; int n, cap; } gp_ivec;
 bool gp_ivec_push(gp_ivec *a, int x);
 void gp_ivec_free(gp_ivec *a);
+/* STR-tree query callback: appends the item (an index) to a gp_ivec. */
+void gp_ivec_collect(void *item, void *user);
+/* Sorts ascending (query results come in tree order: sort for determinism). */
+void gp_ivec_sort(gp_ivec *a);
 
 /* Minimal JSON writer (json.c): streams to a FILE with correct escaping. */
 #include <stdio.h>

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,20 @@ bool gp_ivec_push(gp_ivec *a, int x)
     }
     a->v[a->n++] = x;
     return true;
+}
+
+void gp_ivec_collect(void *item, void *user) { gp_ivec_push(user, (int)(intptr_t)item); }
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+void gp_ivec_sort(gp_ivec *a)
+{
+    if (a->n > 1)
+        qsort(a->v, (size_t)a->n, sizeof *a->v, cmp_int);
 }
 
 void gp_ivec_free(gp_ivec *a)
