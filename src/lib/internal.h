@@ -140,9 +140,14 @@ typedef struct gp_community {
     int status;                  /* gp_comm_status */
     char reason[512];
     double seconds;
+    double objective, bound, gap; /* moment of inertia, its lower bound, gap (NAN: unknown) */
+    double hh_moved;             /* vs the existing plan (NAN: none) */
 } gp_community;
 
-enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE };
+enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL };
+/* "feasible", "optimal" (within [solver] gap of the model's bound) or
+ * "infeasible", as written in report.json and the grids layer. */
+const char *gp_comm_status_name(int status);
 
 typedef struct gp_atom {
     char *id;
@@ -293,6 +298,20 @@ bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max,
  * says whether the bounds hold. Errors: GP_ERR_NOMEM, GP_ERR_ARG. */
 gp_status gp_partition(const gp_part_problem *p, gp_part_result *res);
 void gp_part_result_free(gp_part_result *res);
+
+/* ---- the model (model.c) ------------------------------------------------ */
+
+/* Weight of atom i in the moment of inertia (its primary attribute plus a
+ * hundredth of the mean, so empty atoms still count for shape). */
+double gp_model_weight(const gp_part_problem *p, int i, double mean);
+/* A plan's moment of inertia: each grid about its best centre atom, in
+ * weight x km^2. */
+double gp_model_objective(const gp_part_problem *p, const int *grid, int k);
+/* Lower bound on that objective over all plans with k grids within the
+ * bounds (LP relaxation of the Hess model, no contiguity), solved by GLPK
+ * within time_limit seconds. *bound is NAN when not proven (too large or
+ * out of time) and +inf when the relaxation is infeasible. */
+gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound);
 /* True when the atoms with grid[i]==g form one connected piece. */
 bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 

@@ -154,7 +154,7 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
             gt[a] += plan->grids[g].v[a];
     int infeasible = 0;
     for (int c = 0; c < ds->n_comms; c++)
-        infeasible += ds->comms[c].status != GP_CS_FEASIBLE;
+        infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
 
     gp_json_key(&j, "totals");
     gp_json_obj_begin(&j);
@@ -292,13 +292,21 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
         gp_json_key(&j, "grids");
         gp_json_int(&j, cm->n_grids);
         gp_json_key(&j, "status");
-        gp_json_str(&j, cm->status == GP_CS_FEASIBLE ? "feasible" : "infeasible");
+        gp_json_str(&j, gp_comm_status_name(cm->status));
         if (cm->reason[0]) {
             gp_json_key(&j, "reason");
             gp_json_str(&j, cm->reason);
         }
         gp_json_key(&j, "seconds");
         gp_json_num(&j, cm->seconds);
+        gp_json_key(&j, "objective");
+        gp_json_num(&j, cm->objective);
+        gp_json_key(&j, "bound");
+        gp_json_num(&j, cm->bound);
+        gp_json_key(&j, "gap");
+        gp_json_num(&j, cm->gap);
+        gp_json_key(&j, "households_moved");
+        gp_json_num(&j, cm->hh_moved);
         for (int a = 0; a < GP_NATTR; a++) {
             double mn = INFINITY, mx = -INFINITY, tot = 0;
             for (int g = 0; g < plan->n_grids; g++)

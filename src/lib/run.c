@@ -1,6 +1,8 @@
 /* The pipeline: load → atomize → cases → graph → partition → write, with
  * the output folder written under a temporary name and renamed at the end. */
 #include <errno.h>
+#include <glpk.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,16 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+const char *gp_comm_status_name(int status)
+{
+    switch (status) {
+    case GP_CS_FEASIBLE: return "feasible";
+    case GP_CS_OPTIMAL: return "optimal";
+    case GP_CS_INFEASIBLE: return "infeasible";
+    default: return "pending";
+    }
+}
 
 /* Bounds and count from the scenario into a problem template. */
 static void scenario_bounds(const gp_scenario *sc, gp_part_problem *p)
@@ -61,14 +73,91 @@ static int cmp_order(const void *pa, const void *pb)
 
 /* Partitions community c; appends its grids to the plan. Grid numbers run
  * north to south in rows, west to east inside a row. */
-static gp_status partition_community(gp_ctx *ctx, const gp_part_problem *tmpl, gp_dataset *ds, int c,
-                                     gp_plan *plan)
+/* One community's partition, solved on a worker thread: the job reads the
+ * dataset and writes only itself. */
+typedef struct comm_job {
+    gp_dataset *ds;
+    const gp_part_problem *tmpl;
+    int c;
+    gp_part_problem p;
+    double (*v)[GP_NATTR];
+    double *x, *y;
+    int *xadj, *adj;
+    gp_part_result res;
+    gp_status st;
+    double seconds, objective, bound;
+    char err[512];
+} comm_job;
+
+static void job_free(comm_job *j)
 {
-    gp_community *cm = &ds->comms[c];
+    gp_part_result_free(&j->res);
+    free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj);
+}
+
+static void job_solve(comm_job *j, gp_ctx *tctx)
+{
+    const gp_dataset *ds = j->ds;
+    const gp_community *cm = &ds->comms[j->c];
     double t0 = gp_now();
     int n = cm->n_atoms, first = cm->first_atom;
-    gp_part_problem p = *tmpl;
-    p.n = n;
+    j->p = *j->tmpl;
+    j->p.n = n;
+    j->objective = j->bound = NAN;
+    if (n == 0)
+        return;
+    j->v = malloc((size_t)n * sizeof *j->v);
+    j->x = malloc((size_t)n * sizeof *j->x);
+    j->y = malloc((size_t)n * sizeof *j->y);
+    j->xadj = malloc((size_t)(n + 1) * sizeof *j->xadj);
+    int ne = ds->xadj[first + n] - ds->xadj[first];
+    j->adj = malloc((size_t)(ne ? ne : 1) * sizeof *j->adj);
+    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj) {
+        j->st = GP_ERR_NOMEM;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const gp_atom *a = &ds->atoms[first + i];
+        memcpy(j->v[i], a->v, sizeof j->v[i]);
+        j->x[i] = a->cx;
+        j->y[i] = a->cy;
+        j->xadj[i] = ds->xadj[first + i] - ds->xadj[first];
+    }
+    j->xadj[n] = ne;
+    for (int e = 0; e < ne; e++)
+        j->adj[e] = ds->adj[ds->xadj[first] + e] - first;
+    j->p.v = (const double(*)[GP_NATTR])j->v;
+    j->p.x = j->x;
+    j->p.y = j->y;
+    j->p.xadj = j->xadj;
+    j->p.adj = j->adj;
+    if ((j->st = gp_partition(&j->p, &j->res)) != GP_OK) {
+        snprintf(j->err, sizeof j->err, "community '%s': partition failed", cm->id);
+        return;
+    }
+    if (j->res.feasible) {
+        /* how good is it: against the model's LP bound, in what time is left */
+        j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+        double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
+        if (left > 0.05 && gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
+            j->bound = NAN; /* the plan stands; only its gap is unknown */
+    }
+    j->seconds = gp_now() - t0;
+}
+
+/* Numbers the job's grids (rows of about one grid's height, north first,
+ * west to east in a row) and appends them to the plan. Sequential. */
+static gp_status job_finish(gp_ctx *ctx, comm_job *j, gp_plan *plan, double gap_tol)
+{
+    gp_dataset *ds = j->ds;
+    gp_community *cm = &ds->comms[j->c];
+    int n = cm->n_atoms, first = cm->first_atom, c = j->c;
+    cm->seconds = j->seconds;
+    cm->objective = j->objective;
+    cm->bound = j->bound;
+    cm->gap = NAN;
+    if (j->st)
+        return gp_fail(ctx, j->st, "%s", j->err[0] ? j->err : gp_strerror(j->st));
     if (n == 0) {
         cm->status = GP_CS_INFEASIBLE;
         snprintf(cm->reason, sizeof cm->reason, "no unit lies in this community: check that the units and "
@@ -76,64 +165,39 @@ static gp_status partition_community(gp_ctx *ctx, const gp_part_problem *tmpl, g
         gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, cm->reason);
         return GP_OK;
     }
-    double (*v)[GP_NATTR] = malloc((size_t)n * sizeof *v);
-    double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
-    int *xadj = malloc((size_t)(n + 1) * sizeof *xadj);
-    int ne = ds->xadj[first + n] - ds->xadj[first];
-    int *adj = malloc((size_t)(ne ? ne : 1) * sizeof *adj);
-    gp_part_result res = {0};
-    gp_status st = GP_OK;
-    if (!v || !x || !y || !xadj || !adj) {
-        st = GP_ERR_NOMEM;
-        goto done;
+    gp_part_result *res = &j->res;
+    cm->status = !res->feasible ? GP_CS_INFEASIBLE : GP_CS_FEASIBLE;
+    if (res->feasible && isfinite(j->objective) && isfinite(j->bound)) {
+        cm->gap = j->objective > 0 ? fmax(0, (j->objective - j->bound) / j->objective) : 0;
+        if (cm->gap <= gap_tol)
+            cm->status = GP_CS_OPTIMAL;
     }
-    for (int i = 0; i < n; i++) {
-        const gp_atom *a = &ds->atoms[first + i];
-        memcpy(v[i], a->v, sizeof v[i]);
-        x[i] = a->cx;
-        y[i] = a->cy;
-        xadj[i] = ds->xadj[first + i] - ds->xadj[first];
-    }
-    xadj[n] = ne;
-    for (int e = 0; e < ne; e++)
-        adj[e] = ds->adj[ds->xadj[first] + e] - first;
-    p.v = (const double(*)[GP_NATTR])v;
-    p.x = x;
-    p.y = y;
-    p.xadj = xadj;
-    p.adj = adj;
-    if ((st = gp_partition(&p, &res)) != GP_OK) {
-        st = gp_fail(ctx, st, "community '%s': partition failed", cm->id);
-        goto done;
-    }
-    cm->status = res.feasible ? GP_CS_FEASIBLE : GP_CS_INFEASIBLE;
     int kmin = 0, kmax = 0;
     char why[512];
-    if (gp_part_count_range(&p, &kmin, &kmax, why, sizeof why))
+    if (gp_part_count_range(&j->p, &kmin, &kmax, why, sizeof why))
         gp_log(ctx, GP_LOG_DEBUG, "community '%s': %d..%d grids meet the bounds by count; %d made, bound "
-               "violation %g", cm->id, kmin, kmax, res.k, res.violation);
-    if (!res.feasible) {
-        snprintf(cm->reason, sizeof cm->reason, "%s", res.reason);
-        gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, res.reason);
+               "violation %g, objective %g, bound %g", cm->id, kmin, kmax, res->k, res->violation, j->objective,
+               j->bound);
+    if (!res->feasible) {
+        snprintf(cm->reason, sizeof cm->reason, "%s", res->reason);
+        gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, res->reason);
     }
-    /* number the grids: rows of about one grid's height, north first */
-    int k = res.k;
+    int k = res->k;
     order_key *ord = calloc((size_t)k, sizeof *ord);
     double *sx = calloc((size_t)k, sizeof *sx), *sy = calloc((size_t)k, sizeof *sy), *sa = calloc((size_t)k, sizeof *sa);
     int *to_plan = malloc((size_t)k * sizeof *to_plan);
     gp_grid *grids = realloc(plan->grids, (size_t)(plan->n_grids + k) * sizeof *grids);
+    gp_status st = GP_OK;
+    if (grids)
+        plan->grids = grids;
     if (!ord || !sx || !sy || !sa || !to_plan || !grids) {
-        free(ord), free(sx), free(sy), free(sa), free(to_plan);
-        if (grids)
-            plan->grids = grids;
         st = GP_ERR_NOMEM;
         goto done;
     }
-    plan->grids = grids;
     double ymax = -INFINITY, area = 0;
     for (int i = 0; i < n; i++) {
         const gp_atom *a = &ds->atoms[first + i];
-        int g = res.grid[i];
+        int g = res->grid[i];
         sx[g] += a->cx * a->area;
         sy[g] += a->cy * a->area;
         sa[g] += a->area;
@@ -154,21 +218,108 @@ static gp_status partition_community(gp_ctx *ctx, const gp_part_problem *tmpl, g
         gr->id = malloc(len);
         if (gr->id)
             snprintf(gr->id, len, "%s-%03d", cm->id, r + 1);
+        else
+            st = GP_ERR_NOMEM;
         gr->community = c;
         to_plan[ord[r].g] = plan->n_grids + r;
     }
     for (int i = 0; i < n; i++)
-        ds->atoms[first + i].grid = to_plan[res.grid[i]];
+        ds->atoms[first + i].grid = to_plan[res->grid[i]];
     plan->n_grids += k;
     cm->n_grids = k;
-    for (int r = 0; r < k; r++)
-        if (!plan->grids[plan->n_grids - k + r].id)
-            st = GP_ERR_NOMEM;
-    free(ord), free(sx), free(sy), free(sa), free(to_plan);
 done:
-    cm->seconds = gp_now() - t0;
-    gp_part_result_free(&res);
-    free(v), free(x), free(y), free(xadj), free(adj);
+    free(ord), free(sx), free(sy), free(sa), free(to_plan);
+    return st;
+}
+
+typedef struct pool {
+    comm_job *jobs;
+    int n, next;
+    pthread_mutex_t mu;
+    gp_log_fn log_fn;
+    void *log_user;
+    gp_log_level log_max;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *pl = arg;
+    gp_ctx *tctx = NULL;
+    if (gp_ctx_create(&tctx) != GP_OK)
+        tctx = NULL;
+    else
+        gp_ctx_set_log(tctx, pl->log_fn, pl->log_user, pl->log_max);
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        int i = pl->next++;
+        pthread_mutex_unlock(&pl->mu);
+        if (i >= pl->n)
+            break;
+        if (!tctx) {
+            pl->jobs[i].st = GP_ERR_NOMEM;
+            continue;
+        }
+        job_solve(&pl->jobs[i], tctx);
+    }
+    glp_free_env(); /* this thread's GLPK environment */
+    gp_ctx_destroy(tctx);
+    return NULL;
+}
+
+/* Partitions every community on [solver] threads threads (0: all cores);
+ * results are the same whatever the number of threads. */
+static gp_status partition_all(gp_ctx *ctx, const gp_scenario *sc, const gp_part_problem *tmpl, gp_dataset *ds,
+                               gp_plan *plan)
+{
+    pool pl = {0};
+    pl.n = ds->n_comms;
+    pl.jobs = calloc((size_t)(pl.n ? pl.n : 1), sizeof *pl.jobs);
+    if (!pl.jobs)
+        return GP_ERR_NOMEM;
+    pl.log_fn = ctx->log_fn;
+    pl.log_user = ctx->log_user;
+    pl.log_max = ctx->log_max;
+    pthread_mutex_init(&pl.mu, NULL);
+    for (int c = 0; c < pl.n; c++) {
+        pl.jobs[c].ds = ds;
+        pl.jobs[c].tmpl = tmpl;
+        pl.jobs[c].c = c;
+    }
+    long nt = (long)gp_scn_num(sc, "solver", "threads", 0);
+    if (nt <= 0)
+        nt = sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1)
+        nt = 1;
+    if (nt > pl.n)
+        nt = pl.n > 0 ? pl.n : 1;
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    int started = 0;
+    for (long t = 0; th && t < nt; t++)
+        if (pthread_create(&th[t], NULL, worker, &pl) == 0)
+            started++;
+    if (started == 0)
+        worker(&pl); /* no thread could start: do it here */
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    free(th);
+    pthread_mutex_destroy(&pl.mu);
+    double gap_tol = gp_scn_num(sc, "solver", "gap", 1e-4);
+    gp_status st = GP_OK;
+    for (int c = 0; c < pl.n; c++) {
+        if (!st)
+            st = job_finish(ctx, &pl.jobs[c], plan, gap_tol);
+        const gp_community *cm = &ds->comms[c];
+        if (!st) {
+            char gap[32] = "gap unknown";
+            if (isfinite(cm->gap))
+                snprintf(gap, sizeof gap, "gap %.1f%%", 100 * cm->gap);
+            gp_log(ctx, GP_LOG_INFO, "community %d/%d '%s': %d atoms -> %d grids, %s, %s (%.2f s)", c + 1,
+                   ds->n_comms, cm->id, cm->n_atoms, cm->n_grids,
+                   cm->status == GP_CS_INFEASIBLE ? "INFEASIBLE" : "within bounds", gap, cm->seconds);
+        }
+        job_free(&pl.jobs[c]);
+    }
+    free(pl.jobs);
     return st;
 }
 
@@ -188,8 +339,10 @@ static int cmp_match(const void *pa, const void *pb)
  * existing grid it shares most households with (one to one, greedily);
  * households of atoms whose existing grid is not their new grid's match
  * have moved. */
-static double households_moved(const gp_dataset *ds, const gp_plan *plan)
+static double households_moved(gp_dataset *ds, const gp_plan *plan)
 {
+    for (int c = 0; c < ds->n_comms; c++)
+        ds->comms[c].hh_moved = NAN;
     int ng = plan->n_grids, ne = ds->n_existing;
     if (!ds->has_existing || ne == 0 || ng == 0)
         return -1;
@@ -217,10 +370,14 @@ static double households_moved(const gp_dataset *ds, const gp_plan *plan)
             used[m[k].e] = 1;
         }
     moved = 0;
+    for (int c = 0; c < ds->n_comms; c++)
+        ds->comms[c].hh_moved = 0;
     for (int i = 0; i < ds->n_atoms; i++) {
         const gp_atom *a = &ds->atoms[i];
-        if (a->existing < 0 || a->existing != gm[a->grid])
+        if (a->existing < 0 || a->existing != gm[a->grid]) {
             moved += a->v[GP_A_HH];
+            ds->comms[a->community].hh_moved += a->v[GP_A_HH];
+        }
     }
 done:
     free(ov), free(gm), free(used), free(m);
@@ -265,9 +422,9 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
     sm->grid_population_min = sm->grid_population_max = -1;
     sm->communities_infeasible = 0;
     for (int c = 0; c < ds->n_comms; c++)
-        sm->communities_infeasible += ds->comms[c].status != GP_CS_FEASIBLE;
+        sm->communities_infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
     for (int g = 0; plan && g < plan->n_grids; g++) {
-        if (ds->comms[plan->grids[g].community].status != GP_CS_FEASIBLE)
+        if (ds->comms[plan->grids[g].community].status == GP_CS_INFEASIBLE)
             continue;
         double h = plan->grids[g].v[GP_A_HH], p = plan->grids[g].v[GP_A_POP];
         if (sm->grid_households_min < 0 || h < sm->grid_households_min)
@@ -397,13 +554,7 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
     gp_part_problem tmpl;
     memset(&tmpl, 0, sizeof tmpl);
     scenario_bounds(sc, &tmpl);
-    for (int c = 0; c < ds.n_comms && !st; c++) {
-        st = partition_community(ctx, &tmpl, &ds, c, &plan);
-        gp_log(ctx, GP_LOG_INFO, "community %d/%d '%s': %d atoms -> %d grids, %s (%.2f s)", c + 1, ds.n_comms,
-               ds.comms[c].id, ds.comms[c].n_atoms, ds.comms[c].n_grids,
-               ds.comms[c].status == GP_CS_FEASIBLE ? "within bounds" : "INFEASIBLE", ds.comms[c].seconds);
-    }
-    if (st)
+    if ((st = partition_all(ctx, sc, &tmpl, &ds, &plan)))
         goto done;
     if ((st = gp_plan_build_grids(ctx, &ds, &plan)))
         goto done;
@@ -454,7 +605,7 @@ done:
     }
     int infeasible = 0;
     for (int c = 0; c < ds.n_comms; c++)
-        infeasible += ds.comms[c].status != GP_CS_FEASIBLE;
+        infeasible += ds.comms[c].status == GP_CS_INFEASIBLE;
     if (st == GP_OK && infeasible)
         st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities could not meet the bounds; their best plans are "
                      "written and marked infeasible in report.json", infeasible, ds.n_comms);
