@@ -453,8 +453,6 @@ static void warn_inert_keys(gp_ctx *ctx, const gp_scenario *sc)
 {
     static const char *const K[][3] = {
         {"objective", "stability", "households moved are measured against the existing plan, not minimised"},
-        {"solver", "gap", "the partition is heuristic and reports no optimality gap"},
-        {"solver", "threads", "communities are partitioned one after another"},
         {"atoms", "shape", "it applies to mode = cells only"},
         {"atoms", "size", "it applies to mode = cells only"},
         {"input", "weights", "it applies to mode = cells only"},

@@ -15,5 +15,13 @@ trap 'rm -rf "$out"' EXIT
 # the layers open in GDAL's own tool, with the contract's feature counts
 ogrinfo -ro -so "$out/demo/grids.gpkg" grids | grep -q "Feature Count: [1-9]"
 ogrinfo -ro -so "$out/demo/atoms.gpkg" atoms | grep -q "Feature Count: 344"
+# the plan does not depend on the number of threads
+sed -e 's/^\[solver\]/[solver]\nthreads = 1/' \
+    -e "s#= \([a-z_]*\.gpkg\)#= $src/datasets/demo/\1#" \
+    "$src/datasets/demo/scenario.ini" > "$out/threads1.ini"
+"$bin" --quiet run "$out/threads1.ini" --out "$out/one"
+sql="SELECT atom_id, grid_id FROM atoms ORDER BY atom_id"
+diff <(ogrinfo -ro -q "$out/demo/atoms.gpkg" -sql "$sql") <(ogrinfo -ro -q "$out/one/atoms.gpkg" -sql "$sql") >/dev/null \
+  || { echo "check.demo: the plan with threads = 1 differs from the default"; exit 1; }
 /usr/bin/python3 "$checker" "$out/demo" --bound households=300..500 --bound population=..1500 \
   --units "$src/datasets/demo/units.gpkg:hh=households,pop=population"

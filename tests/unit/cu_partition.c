@@ -235,6 +235,56 @@ static void test_time_limit(void)
     lattice_free(&L);
 }
 
+/* The model's LP bound never exceeds the best plan, found here by brute
+ * force over every 2-grid split of a 3 x 4 lattice within the bounds. */
+static void test_bound(void)
+{
+    lattice L;
+    lattice_make(&L, 3, 4, 21);
+    gp_part_problem p = problem(&L);
+    double total = 0;
+    for (int i = 0; i < L.n; i++)
+        total += L.v[i][GP_A_HH];
+    p.lo[GP_A_HH] = total / 2 * 0.8, p.hi[GP_A_HH] = total / 2 * 1.2;
+    p.k_min = p.k_max = 2;
+    int grid[12];
+    double best = INFINITY, best_contig = INFINITY;
+    for (int mask = 1; mask < (1 << L.n) - 1; mask++) {
+        double h0 = 0;
+        for (int i = 0; i < L.n; i++) {
+            grid[i] = (mask >> i) & 1;
+            if (!grid[i])
+                h0 += L.v[i][GP_A_HH];
+        }
+        if (h0 < p.lo[GP_A_HH] || h0 > p.hi[GP_A_HH] || total - h0 < p.lo[GP_A_HH] || total - h0 > p.hi[GP_A_HH])
+            continue;
+        double obj = gp_model_objective(&p, grid, 2);
+        best = fmin(best, obj);
+        if (gp_part_connected(&p, grid, 0) && gp_part_connected(&p, grid, 1))
+            best_contig = fmin(best_contig, obj);
+    }
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    double bound;
+    CU_ASSERT_EQUAL_FATAL(gp_model_bound(ctx, &p, 2, 30, &bound), GP_OK);
+    CU_ASSERT(isfinite(bound));
+    CU_ASSERT(bound > 0);
+    CU_ASSERT(bound <= best + 1e-9 * best);
+    CU_ASSERT(best <= best_contig);
+    /* and the heuristic's plan is no better than the true optimum */
+    gp_part_result r;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT(r.feasible);
+    CU_ASSERT(gp_model_objective(&p, r.grid, r.k) >= best_contig - 1e-9);
+    gp_part_result_free(&r);
+    /* bounds no 2-grid plan can meet: the relaxation says so */
+    p.lo[GP_A_HH] = total, p.hi[GP_A_HH] = total * 2;
+    CU_ASSERT_EQUAL(gp_model_bound(ctx, &p, 2, 30, &bound), GP_OK);
+    CU_ASSERT(isinf(bound));
+    gp_ctx_destroy(ctx);
+    lattice_free(&L);
+}
+
 void register_partition_suite(void)
 {
     static const cu_case cases[] = {{"bounds met on lattices", test_bounds_met},
@@ -243,6 +293,7 @@ void register_partition_suite(void)
                                     {"deterministic", test_deterministic},
                                     {"infeasibility diagnoses", test_diagnoses},
                                     {"time limit", test_time_limit},
+                                    {"model bound below the optimum", test_bound},
                                     {NULL, NULL}};
     cu_add_suite("partition", cases);
 }
