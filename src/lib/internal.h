@@ -278,6 +278,7 @@ typedef struct gp_part_problem {
     double w_balance, w_compact;  /* objective weights */
     unsigned seed;
     double time_limit;            /* seconds, <= 0: none */
+    double gap;                   /* relative gap at which the search may stop */
     const int *existing;          /* existing grid per atom or NULL */
 } gp_part_problem;
 
@@ -312,6 +313,14 @@ double gp_model_objective(const gp_part_problem *p, const int *grid, int k);
  * within time_limit seconds. *bound is NAN when not proven (too large or
  * out of time) and +inf when the relaxation is infeasible. */
 gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound);
+/* Branch and cut on the Hess model with lazy contiguity cuts, started from
+ * the plan in grid (k grids, contiguous, within bounds), within time_limit
+ * seconds, stopping at a relative gap of gap_tol. When GLPK finds a better
+ * plan that checks out (contiguous, within bounds), it replaces grid and
+ * *improved is set. *objective is the plan's moment of inertia, *bound the
+ * best lower bound proven (NAN: none). */
+gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
+                         double gap_tol, double *objective, double *bound, bool *improved);
 /* True when the atoms with grid[i]==g form one connected piece. */
 bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 

@@ -24,6 +24,8 @@
 
 /* No bound is attempted beyond this many atoms (n^2 columns and rows). */
 #define BOUND_MAX_ATOMS 200
+/* Branch and cut is attempted up to this many atoms. */
+#define SOLVE_MAX_ATOMS 200
 
 double gp_model_weight(const gp_part_problem *p, int i, double mean)
 {
@@ -84,29 +86,16 @@ double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
     return total;
 }
 
-gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound)
+/* Builds the Hess model for p with k grids into lp (columns x[i][j] at
+ * i * n + j + 1). Returns false when out of memory. */
+static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
 {
-    *bound = NAN;
     int n = p->n;
-    if (n > BOUND_MAX_ATOMS || k < 1 || k > n)
-        return GP_OK;
     double mean = mean_weight(p);
     int nb = 0, battr[GP_NATTR];
     for (int a = 0; a < GP_NATTR; a++)
         if (isfinite(p->lo[a]) || isfinite(p->hi[a]))
             battr[nb++] = a;
-
-    jmp_buf jb;
-    glp_prob *volatile lp = NULL;
-    int *volatile ia = NULL, *volatile ja = NULL;
-    double *volatile ar = NULL;
-    if (gp_glpk_begin(ctx, jb) != 0) {
-        /* GLPK failed: its environment (and lp) is already freed */
-        gp_glpk_hooks_remove();
-        free(ia), free(ja), free(ar);
-        return GP_ERR_SOLVER;
-    }
-    lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MIN);
     glp_add_cols(lp, n * n);
     for (int i = 0; i < n; i++)
@@ -114,19 +103,18 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
             int c = i * n + j + 1;
             glp_set_col_bnds(lp, c, GLP_DB, 0, 1);
             glp_set_obj_coef(lp, c, gp_model_weight(p, i, mean) * d2(p, i, j));
+            if (integer)
+                glp_set_col_kind(lp, c, GLP_BV);
         }
     /* rows: assignment n, count 1, linking n(n-1), bounds 2 per (centre,
      * bounded attribute) */
     int rows = n + 1 + n * (n - 1) + 2 * nb * n;
     size_t nz = (size_t)n * n + n + 2 * (size_t)n * (n - 1) + 2 * (size_t)nb * n * (n + 1);
-    ia = malloc((nz + 1) * sizeof *ia);
-    ja = malloc((nz + 1) * sizeof *ja);
-    ar = malloc((nz + 1) * sizeof *ar);
+    int *ia = malloc((nz + 1) * sizeof *ia), *ja = malloc((nz + 1) * sizeof *ja);
+    double *ar = malloc((nz + 1) * sizeof *ar);
     if (!ia || !ja || !ar) {
-        glp_delete_prob(lp);
-        gp_glpk_hooks_remove();
         free(ia), free(ja), free(ar);
-        return GP_ERR_NOMEM;
+        return false;
     }
     glp_add_rows(lp, rows);
     size_t e = 0;
@@ -149,29 +137,47 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
         }
     for (int b = 0; b < nb; b++) {
         int a = battr[b];
-        double lo = isfinite(p->lo[a]) ? p->lo[a] : 0, hi = isfinite(p->hi[a]) ? p->hi[a] : 0;
-        for (int j = 0; j < n; j++) {
-            /* sum_i v x_ij - U x_jj <= 0 ;  sum_i v x_ij - L x_jj >= 0 */
+        for (int j = 0; j < n; j++)
             for (int side = 0; side < 2; side++) {
+                /* sum_i v x_ij - U x_jj <= 0 ;  sum_i v x_ij - L x_jj >= 0 */
                 bool upper = side == 0;
+                double lim = upper ? p->hi[a] : p->lo[a];
                 ++r;
-                if (upper ? !isfinite(p->hi[a]) : !isfinite(p->lo[a])) {
+                if (!isfinite(lim)) {
                     glp_set_row_bnds(lp, r, GLP_FR, 0, 0);
                     continue;
                 }
                 glp_set_row_bnds(lp, r, upper ? GLP_UP : GLP_LO, 0, 0);
                 for (int i = 0; i < n; i++) {
-                    double coef = p->v[i][a] - (i == j ? (upper ? hi : lo) : 0);
+                    double coef = p->v[i][a] - (i == j ? lim : 0);
                     if (coef != 0)
                         ++e, ia[e] = r, ja[e] = i * n + j + 1, ar[e] = coef;
                 }
             }
-        }
     }
     glp_load_matrix(lp, (int)e, ia, ja, ar);
     free(ia), free(ja), free(ar);
-    ia = ja = NULL;
-    ar = NULL;
+    return true;
+}
+
+gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound)
+{
+    *bound = NAN;
+    int n = p->n;
+    if (n > BOUND_MAX_ATOMS || k < 1 || k > n)
+        return GP_OK;
+    jmp_buf jb;
+    if (gp_glpk_begin(ctx, jb) != 0) {
+        /* GLPK failed: its environment (the problem with it) is freed */
+        gp_glpk_hooks_remove();
+        return GP_ERR_SOLVER;
+    }
+    glp_prob *lp = glp_create_prob();
+    if (!build(p, k, lp, false)) {
+        glp_delete_prob(lp);
+        gp_glpk_hooks_remove();
+        return GP_ERR_NOMEM;
+    }
     glp_smcp sm;
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_ERR;
@@ -184,9 +190,283 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
         *bound = glp_get_obj_val(lp);
     else if (status == GLP_NOFEAS || rc == GLP_ENOPFS)
         *bound = INFINITY; /* no plan with k grids can meet the bounds */
-    gp_log(ctx, GP_LOG_DEBUG, "model: %d atoms, k = %d, LP %s, bound %g", n, k, status == GLP_OPT ? "optimal" : rc ? "stopped" : "not optimal",
-           *bound);
+    gp_log(ctx, GP_LOG_DEBUG, "model: %d atoms, k = %d, LP %s, bound %g", n, k,
+           status == GLP_OPT ? "optimal" : rc ? "stopped" : "not optimal", *bound);
     glp_delete_prob(lp);
     gp_glpk_hooks_remove();
     return GP_OK;
+}
+
+/* ---- branch and cut ------------------------------------------------------
+ * The integer model, with contiguity added lazily: when an integer solution
+ * has a grid (centre b) with a piece C not connected to b, every atom a of C
+ * gets the cut x[a][b] <= sum of x[c][b] over the atoms c next to C but not
+ * in it (any path from a to b inside the grid must cross them). The
+ * heuristic plan is handed to GLPK as the first incumbent. */
+
+typedef struct cbdata {
+    const gp_part_problem *p;
+    int n;
+    double *warm;                /* 1-based column values of the warm start */
+    bool warm_given;
+    double best_bound;
+    int cuts;
+    int *centre, *queue, *mark, *ind, *stamp;
+    int piece;
+    double *val;
+} cbdata;
+
+static void add_cuts(glp_tree *T, cbdata *d)
+{
+    glp_prob *lp = glp_ios_get_prob(T);
+    const gp_part_problem *p = d->p;
+    int n = d->n;
+    for (int i = 0; i < n; i++) {
+        d->centre[i] = -1;
+        for (int j = 0; j < n; j++) {
+            double x = glp_get_col_prim(lp, i * n + j + 1);
+            if (x > 1e-6 && x < 1 - 1e-6)
+                return; /* fractional: branching will decide */
+            if (x > 0.5)
+                d->centre[i] = j;
+        }
+        if (d->centre[i] < 0)
+            return;
+    }
+    /* mark[i]: 1 reached from its centre, 2 in the piece being cut off,
+     * 3 in a piece already cut off */
+    for (int i = 0; i < n; i++)
+        d->mark[i] = 0;
+    for (int b = 0; b < n; b++) {
+        if (d->centre[b] != b)
+            continue;
+        int head = 0, tail = 0;
+        d->queue[tail++] = b;
+        d->mark[b] = 1;
+        while (head < tail) {
+            int u = d->queue[head++];
+            for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+                int v = p->adj[e];
+                if (d->centre[v] == b && !d->mark[v]) {
+                    d->mark[v] = 1;
+                    d->queue[tail++] = v;
+                }
+            }
+        }
+    }
+    for (int s = 0; s < n; s++) {
+        if (d->mark[s])
+            continue;
+        /* a piece C cut off from its centre b: collect it (mark 2) */
+        int b = d->centre[s], head = 0, tail = 0;
+        d->queue[tail++] = s;
+        d->mark[s] = 2;
+        while (head < tail) {
+            int u = d->queue[head++];
+            for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+                int v = p->adj[e];
+                if (d->centre[v] == b && !d->mark[v]) {
+                    d->mark[v] = 2;
+                    d->queue[tail++] = v;
+                }
+            }
+        }
+        /* its neighbours outside it, each once */
+        d->piece++;
+        int nn = 0;
+        for (int q = 0; q < tail; q++) {
+            int u = d->queue[q];
+            for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+                int v = p->adj[e];
+                if (d->mark[v] == 2 || d->stamp[v] == d->piece)
+                    continue;
+                d->stamp[v] = d->piece;
+                d->ind[2 + nn] = v * n + b + 1;
+                d->val[2 + nn] = -1;
+                nn++;
+            }
+        }
+        for (int q = 0; q < tail; q++) {
+            d->ind[1] = d->queue[q] * n + b + 1;
+            d->val[1] = 1;
+            int r = glp_add_rows(lp, 1);
+            glp_set_mat_row(lp, r, 1 + nn, d->ind, d->val);
+            glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+            d->cuts++;
+        }
+        for (int q = 0; q < tail; q++)
+            d->mark[d->queue[q]] = 3; /* this piece is done */
+    }
+}
+
+static void callback(glp_tree *T, void *info)
+{
+    cbdata *d = info;
+    switch (glp_ios_reason(T)) {
+    case GLP_IHEUR:
+        if (!d->warm_given) {
+            glp_ios_heur_sol(T, d->warm);
+            d->warm_given = true;
+        }
+        break;
+    case GLP_IROWGEN:
+        add_cuts(T, d);
+        break;
+    default:
+        break;
+    }
+    int best = glp_ios_best_node(T);
+    if (best)
+        d->best_bound = fmax(d->best_bound, glp_ios_node_bound(T, best));
+}
+
+gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
+                         double gap_tol, double *objective, double *bound, bool *improved)
+{
+    int n = p->n;
+    *bound = NAN;
+    *improved = false;
+    *objective = gp_model_objective(p, grid, k);
+    if (n > SOLVE_MAX_ATOMS || k < 1 || k > n || time_limit <= 0.05)
+        return GP_OK;
+    cbdata d = {0};
+    d.p = p;
+    d.n = n;
+    d.best_bound = -INFINITY;
+    d.warm = calloc((size_t)n * n + 1, sizeof *d.warm);
+    d.centre = malloc((size_t)n * sizeof *d.centre);
+    d.queue = malloc((size_t)n * sizeof *d.queue);
+    d.mark = malloc((size_t)n * sizeof *d.mark);
+    d.ind = malloc(((size_t)n + 2) * sizeof *d.ind);
+    d.val = malloc(((size_t)n + 2) * sizeof *d.val);
+    d.stamp = calloc((size_t)n, sizeof *d.stamp);
+    int *best_centre = malloc((size_t)k * sizeof *best_centre);
+    gp_status st = GP_OK;
+    if (!d.warm || !d.centre || !d.queue || !d.mark || !d.ind || !d.val || !d.stamp || !best_centre) {
+        st = GP_ERR_NOMEM;
+        goto out;
+    }
+    /* the warm start: each grid about its best centre atom */
+    double mean = mean_weight(p);
+    for (int g = 0; g < k; g++) {
+        double bm = DBL_MAX;
+        best_centre[g] = -1;
+        for (int a = 0; a < n; a++) {
+            if (grid[a] != g)
+                continue;
+            double m = 0;
+            for (int b = 0; b < n; b++)
+                if (grid[b] == g)
+                    m += gp_model_weight(p, b, mean) * d2(p, b, a);
+            if (m < bm)
+                bm = m, best_centre[g] = a;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        d.warm[i * n + best_centre[grid[i]] + 1] = 1;
+
+    jmp_buf jb;
+    if (gp_glpk_begin(ctx, jb) != 0) {
+        gp_glpk_hooks_remove();
+        st = GP_ERR_SOLVER;
+        goto out;
+    }
+    double t0 = gp_now();
+    glp_prob *lp = glp_create_prob();
+    if (!build(p, k, lp, true)) {
+        glp_delete_prob(lp);
+        gp_glpk_hooks_remove();
+        st = GP_ERR_NOMEM;
+        goto out;
+    }
+    glp_smcp sm;
+    glp_init_smcp(&sm);
+    sm.msg_lev = GLP_MSG_ERR;
+    sm.meth = GLP_DUALP;
+    sm.tm_lim = (int)fmin(time_limit * 1000, 1e9);
+    int rc = glp_simplex(lp, &sm);
+    if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
+        d.best_bound = glp_get_obj_val(lp);
+        double left = time_limit - (gp_now() - t0);
+        glp_iocp io;
+        glp_init_iocp(&io);
+        io.msg_lev = GLP_MSG_ERR;
+        io.presolve = GLP_OFF; /* the callback works on the original rows */
+        io.cb_func = callback;
+        io.cb_info = &d;
+        io.mip_gap = gap_tol;
+        io.tm_lim = left > 0.05 ? (int)fmin(left * 1000, 1e9) : 50;
+        io.sr_heur = GLP_OFF; /* its roundings would skip the contiguity cuts */
+        io.br_tech = GLP_BR_DTH;
+        io.bt_tech = GLP_BT_BLB;
+        rc = glp_intopt(lp, &io);
+        int ms = glp_mip_status(lp);
+        if (ms == GLP_OPT || ms == GLP_FEAS) {
+            /* the incumbent: read it as a plan */
+            int *cent = d.centre, ng = 0;
+            for (int i = 0; i < n; i++) {
+                cent[i] = -1;
+                for (int j = 0; j < n && cent[i] < 0; j++)
+                    if (glp_mip_col_val(lp, i * n + j + 1) > 0.5)
+                        cent[i] = j;
+            }
+            int *label = d.queue;
+            for (int j = 0; j < n; j++)
+                label[j] = -1;
+            bool whole = true;
+            for (int i = 0; i < n; i++) {
+                if (cent[i] < 0) {
+                    whole = false;
+                    break;
+                }
+                if (label[cent[i]] < 0)
+                    label[cent[i]] = ng++;
+            }
+            double obj = glp_mip_obj_val(lp);
+            if (whole && ng == k && obj < *objective * (1 - 1e-9)) {
+                int *cand = malloc((size_t)n * sizeof *cand);
+                if (cand) {
+                    for (int i = 0; i < n; i++)
+                        cand[i] = label[cent[i]];
+                    /* never trust, check: contiguous and within bounds */
+                    bool ok = true;
+                    double sums[64][GP_NATTR] = {{0}};
+                    for (int g = 0; g < k && ok; g++)
+                        ok = gp_part_connected(p, cand, g);
+                    if (ok && k <= 64) {
+                        for (int i = 0; i < n; i++)
+                            for (int a = 0; a < GP_NATTR; a++)
+                                sums[cand[i]][a] += p->v[i][a];
+                        for (int g = 0; g < k && ok; g++)
+                            for (int a = 0; a < GP_NATTR; a++)
+                                ok &= sums[g][a] >= p->lo[a] - 1e-9 && sums[g][a] <= p->hi[a] + 1e-9;
+                    } else {
+                        ok = false;
+                    }
+                    gp_log(ctx, GP_LOG_DEBUG, "model: GLPK's plan (objective %g) %s", obj,
+                           ok ? "checks out" : "fails the check (not contiguous or out of bounds): kept the start");
+                    if (ok) {
+                        memcpy(grid, cand, (size_t)n * sizeof *grid);
+                        *objective = gp_model_objective(p, grid, k);
+                        *improved = true;
+                    }
+                    free(cand);
+                }
+            }
+            if (rc == 0 && ms == GLP_OPT)
+                d.best_bound = fmax(d.best_bound, fmin(obj, *objective)); /* search complete */
+        } else if (ms == GLP_NOFEAS) {
+            d.best_bound = INFINITY;
+        }
+    }
+    *bound = isfinite(d.best_bound) || d.best_bound > 0 ? d.best_bound : NAN;
+    gp_log(ctx, GP_LOG_DEBUG, "model: %d atoms, k = %d, branch and cut %s, %d contiguity cuts, objective %g, bound %g",
+           n, k, rc == 0 ? "done" : rc == GLP_ETMLIM ? "out of time" : rc == GLP_EMIPGAP ? "within gap" : "stopped",
+           d.cuts, *objective, *bound);
+    glp_delete_prob(lp);
+    gp_glpk_hooks_remove();
+out:
+    free(d.warm), free(d.centre), free(d.queue), free(d.mark), free(d.ind), free(d.val), free(d.stamp);
+    free(best_centre);
+    return st;
 }

@@ -57,6 +57,7 @@ static void scenario_bounds(const gp_scenario *sc, gp_part_problem *p)
     p->w_compact = gp_scn_num(sc, "objective", "compactness", 0.5);
     p->seed = (unsigned)gp_scn_num(sc, "solver", "seed", 1);
     p->time_limit = gp_scn_num(sc, "solver", "time_limit", 60);
+    p->gap = gp_scn_num(sc, "solver", "gap", 1e-4);
 }
 
 typedef struct order_key { int g; long row; double x; } order_key;
@@ -86,6 +87,7 @@ typedef struct comm_job {
     gp_part_result res;
     gp_status st;
     double seconds, objective, bound;
+    bool improved;               /* the MIP found a better plan than the heuristic */
     char err[512];
 } comm_job;
 
@@ -136,11 +138,14 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
         return;
     }
     if (j->res.feasible) {
-        /* how good is it: against the model's LP bound, in what time is left */
-        j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+        /* in the time left: GLPK's branch and cut from this plan, which
+         * proves a bound (and so a gap) and may find a better plan */
         double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
-        if (left > 0.05 && gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
-            j->bound = NAN; /* the plan stands; only its gap is unknown */
+        bool improved = false;
+        if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, left, j->p.gap, &j->objective, &j->bound,
+                           &improved) != GP_OK)
+            j->bound = NAN; /* the heuristic plan stands; only its gap is unknown */
+        j->improved = improved;
     }
     j->seconds = gp_now() - t0;
 }

@@ -12,7 +12,7 @@ if [ ! -f "$shared/tools/check_plan.py" ] || [ ! -f "$shared/datasets/sf/SFCrime
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-sed "s|\.\./\.\./shared/|$shared/|" "$src/scenarios/sf-cells.ini" > "$out/sf.ini"
+sed -e "s|\.\./\.\./shared/|$shared/|" -e "s|^time_limit = .*|time_limit = 3|" "$src/scenarios/sf-cells.ini" > "$out/sf.ini"
 rc=0
 "$bin" --quiet run "$out/sf.ini" --out "$out/sf" || rc=$?
 # 5: some neighbourhoods cannot meet 700..1200 people (diagnosed, written)
