@@ -412,8 +412,27 @@ static void grow(state *s, const int *seed)
 
 /* ---- 2/3. local search -------------------------------------------------- */
 
-/* One pass over boundary atoms. mode 0: lower the violation; mode 1: keep
- * violation from rising and lower the objective. Returns moves made. */
+/* Squared distance of a grid's bounded attributes from the middle of their
+ * ranges (scaled): lower is further from every bound. */
+static double spread_of(const state *s, const double *sum)
+{
+    const gp_part_problem *p = s->p;
+    double v = 0;
+    for (int a = 0; a < GP_NATTR; a++) {
+        if (!isfinite(p->lo[a]) && !isfinite(p->hi[a]))
+            continue;
+        double mid = isfinite(p->lo[a]) && isfinite(p->hi[a]) ? (p->lo[a] + p->hi[a]) / 2
+                   : isfinite(p->hi[a])                      ? p->hi[a] * 0.8
+                                                             : p->lo[a] * 1.2;
+        double d = (sum[a] - mid) / s->scale[a];
+        v += d * d;
+    }
+    return v;
+}
+
+/* One pass over boundary atoms. mode 0: lower the violation; mode 2: keep
+ * it and spread load evenly; mode 1: keep it and lower the objective.
+ * Returns moves made. */
 static int improve_pass(state *s, int mode, double i0)
 {
     const gp_part_problem *p = s->p;
@@ -442,6 +461,14 @@ static int improve_pass(state *s, int mode, double i0)
             double gain;
             if (mode == 0) {
                 gain = -dv;
+            } else if (mode == 2) {
+                /* spread: keep the violation, move load from fuller to
+                 * emptier grids so that excess can travel to a deficit
+                 * that is not next door */
+                if (dv > 1e-12)
+                    continue;
+                gain = spread_of(s, s->sum[from]) + spread_of(s, s->sum[to]) - spread_of(s, tmp_from) -
+                       spread_of(s, tmp_to) - dv * 1e3;
             } else {
                 if (dv > 1e-12)
                     continue;
@@ -496,9 +523,24 @@ static void solve_once(state *s, int attempt, unsigned long long *rng, double de
             t += inertia_of(s->sw[g], s->sx[g], s->sy[g], s->sxx[g]);
         *i0 = t > 0 ? t : 1.0;
     }
-    for (int it = 0; it < 500 && total_viol(s) > 0 && now_s() < deadline; it++)
-        if (improve_pass(s, 0, *i0) == 0)
+    /* repair: lower the violation; when stuck, spread the load (which
+     * opens new improving moves) and try again */
+    for (int round = 0; round < 50 && total_viol(s) > 0 && now_s() < deadline; round++) {
+        for (int it = 0; it < 500 && total_viol(s) > 0 && now_s() < deadline; it++)
+            if (improve_pass(s, 0, *i0) == 0)
+                break;
+        if (total_viol(s) <= 0)
             break;
+        int moved = 0;
+        for (int it = 0; it < 20 && now_s() < deadline; it++) {
+            int m = improve_pass(s, 2, *i0);
+            moved += m;
+            if (m == 0)
+                break;
+        }
+        if (moved == 0)
+            break;
+    }
     for (int it = 0; it < 200 && now_s() < deadline; it++)
         if (improve_pass(s, 1, *i0) == 0)
             break;
@@ -552,7 +594,9 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
                 return GP_ERR_NOMEM;
             double i0 = 0;
             int attempts = p->n <= 2000 ? 12 : 4;
-            for (int at = 0; at < attempts; at++) {
+            /* while no plan meets the bounds, keep restarting until the time
+             * limit (at most 25 times the usual) */
+            for (int at = 0; at < attempts || (best_v > 0 && at < 250 * attempts && p->time_limit > 0); at++) {
                 solve_once(&s, at, &rng, deadline, &i0);
                 double v = total_viol(&s), f = objective(&s, i0);
                 if (v < best_v - 1e-12 || (fabs(v - best_v) <= 1e-12 && f < best_f - 1e-12)) {
