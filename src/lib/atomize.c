@@ -94,6 +94,18 @@ static int cmp_atom_comm(const void *pa, const void *pb)
 
 typedef struct outside { int unit, comm; } outside;
 
+/* Atoms are stored grouped by community: where each community's run is. */
+static void index_communities(gp_dataset *ds)
+{
+    for (int c = 0; c < ds->n_comms; c++)
+        ds->comms[c].first_atom = ds->comms[c].n_atoms = 0;
+    for (int i = ds->n_atoms - 1; i >= 0; i--) {
+        gp_community *c = &ds->comms[ds->atoms[i].community];
+        c->first_atom = i;
+        c->n_atoms++;
+    }
+}
+
 /* Records (and says) that a unit outside every community went to an atom. */
 static void note_moved(gp_ctx *ctx, gp_dataset *ds, int unit, int atom, double dist)
 {
@@ -173,13 +185,7 @@ static gp_status atomize_cells(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
     if (st)
         return st;
     gp_log(ctx, GP_LOG_DEBUG, "tessellation: %d cells clipped to communities (%.2f s)", ds->n_atoms, gp_now() - t0);
-    for (int c = 0; c < ds->n_comms; c++)
-        ds->comms[c].first_atom = ds->comms[c].n_atoms = 0;
-    for (int i = ds->n_atoms - 1; i >= 0; i--) {
-        gp_community *c = &ds->comms[ds->atoms[i].community];
-        c->first_atom = i;
-        c->n_atoms++;
-    }
+    index_communities(ds);
     if (ds->n_atoms == 0)
         return gp_fail(ctx, GP_ERR_INPUT, "no cell of %g m lies in any community: check the communities layer",
                        gp_scn_num(sc, "atoms", "size", 0));
@@ -337,13 +343,7 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
         goto done;
     if (ds->n_atoms > 1)
         qsort(ds->atoms, (size_t)ds->n_atoms, sizeof *ds->atoms, cmp_atom_comm);
-    for (int c = 0; c < ds->n_comms; c++)
-        ds->comms[c].first_atom = ds->comms[c].n_atoms = 0;
-    for (int i = ds->n_atoms - 1; i >= 0; i--) {
-        gp_community *c = &ds->comms[ds->atoms[i].community];
-        c->first_atom = i;
-        c->n_atoms++;
-    }
+    index_communities(ds);
     st = place_outside(ctx, ds, out, n_out);
 done:
     GEOSSTRtree_destroy_r(h, tree);

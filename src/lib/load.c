@@ -309,12 +309,20 @@ static int cmp_str_idx(const void *a, const void *b, void *arr)
     return strcmp(ids[*(const int *)a], ids[*(const int *)b]);
 }
 
-/* Checks that ids are unique; what names the input for the message. */
-static gp_status check_unique(gp_ctx *ctx, const char *path, const char *key, char **ids, int n)
+/* Checks that ids are unique: the id of item i is the char * at
+ * first_id + i * stride bytes; key names the scenario key for the message. */
+static gp_status check_unique(gp_ctx *ctx, const char *path, const char *key, const void *first_id, size_t stride,
+                              int n)
 {
     int *ord = malloc((size_t)(n ? n : 1) * sizeof *ord);
-    if (!ord)
+    char **ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+    if (!ord || !ids) {
+        free(ord);
+        free(ids);
         return GP_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        ids[i] = *(char *const *)((const char *)first_id + (size_t)i * stride);
     for (int i = 0; i < n; i++)
         ord[i] = i;
     qsort_r(ord, (size_t)n, sizeof *ord, cmp_str_idx, ids);
@@ -323,9 +331,11 @@ static gp_status check_unique(gp_ctx *ctx, const char *path, const char *key, ch
             gp_status st = gp_fail(ctx, GP_ERR_INPUT, "%s: id '%s' is used by more than one feature: [input] %s must "
                                    "name a unique field", path, ids[ord[i]], key);
             free(ord);
+            free(ids);
             return st;
         }
     free(ord);
+    free(ids);
     return GP_OK;
 }
 
@@ -416,14 +426,7 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     }
     if (ds->n_units == 0)
         return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no units with geometry", s->path, s->layer_name);
-    char **ids = malloc((size_t)ds->n_units * sizeof *ids);
-    if (!ids)
-        return GP_ERR_NOMEM;
-    for (int i = 0; i < ds->n_units; i++)
-        ids[i] = ds->units[i].id;
-    st = check_unique(ctx, s->path, "units.id", ids, ds->n_units);
-    free(ids);
-    return st;
+    return check_unique(ctx, s->path, "units.id", &ds->units[0].id, sizeof *ds->units, ds->n_units);
 }
 
 static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
@@ -480,14 +483,7 @@ static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     }
     if (ds->n_comms == 0)
         return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no communities", s->path, s->layer_name);
-    char **ids = malloc((size_t)ds->n_comms * sizeof *ids);
-    if (!ids)
-        return GP_ERR_NOMEM;
-    for (int i = 0; i < ds->n_comms; i++)
-        ids[i] = ds->comms[i].id;
-    st = check_unique(ctx, s->path, "communities.id", ids, ds->n_comms);
-    free(ids);
-    return st;
+    return check_unique(ctx, s->path, "communities.id", &ds->comms[0].id, sizeof *ds->comms, ds->n_comms);
 }
 
 /* Without a communities layer, one community covers all units. */
