@@ -276,10 +276,11 @@ typedef struct gp_part_problem {
     int k_min, k_max;             /* allowed grid counts (k_min>=1) */
     int primary;                  /* attribute the grid count is derived from */
     double w_balance, w_compact;  /* objective weights */
+    double w_stability;           /* weight of households moved (share of all) */
     unsigned seed;
     double time_limit;            /* seconds, <= 0: none */
     double gap;                   /* relative gap at which the search may stop */
-    const int *existing;          /* existing grid per atom or NULL */
+    const int *existing;          /* existing grid per atom (-1: none) or NULL */
 } gp_part_problem;
 
 typedef struct gp_part_result {

@@ -102,6 +102,9 @@ typedef struct state {
     int *size;
     double *sw, *sx, *sy, *sxx;  /* inertia sums per grid */
     double *w;                   /* inertia weight per atom */
+    const int *home;             /* the grid each atom starts in (rebalancing), or NULL */
+    double stab;                 /* stability weight per household */
+    double hh_floor;             /* what an atom without households counts for */
     double scale[GP_NATTR];
     double mean_work;
     /* scratch */
@@ -430,6 +433,16 @@ static double spread_of(const state *s, const double *sum)
     return v;
 }
 
+/* What moving atom i from -> to does to the moved total: its households
+ * plus one average atom's worth, so that stability keeps every atom, not
+ * only the inhabited ones. */
+static double moved_delta(const state *s, int i, int from, int to)
+{
+    if (!s->home)
+        return 0;
+    return (s->p->v[i][GP_A_HH] + s->hh_floor) * ((s->home[i] != to) - (s->home[i] != from));
+}
+
 /* One pass over boundary atoms. mode 0: lower the violation; mode 2: keep
  * it and spread load evenly; mode 1: keep it and lower the objective.
  * Returns moves made. */
@@ -480,7 +493,7 @@ static int improve_pass(state *s, int mode, double i0)
                                         s->sxx[to] + w * (x * x + y * y));
                 double after = p->w_balance * (balance_of(s, tmp_from[GP_A_WORK]) + balance_of(s, tmp_to[GP_A_WORK])) +
                                p->w_compact * (ifrom + ito) / i0;
-                gain = before - after - dv * 1e3;
+                gain = before - after - dv * 1e3 - s->stab * moved_delta(s, i, from, to);
             }
             if (gain > best_gain) {
                 best_gain = gain;
@@ -546,6 +559,96 @@ static void solve_once(state *s, int attempt, unsigned long long *rng, double de
             break;
 }
 
+/* Rebalancing: start from the plan in force (atoms without an existing
+ * grid join a neighbouring one) and move only what the bounds and the
+ * objective, stability included, call for. Returns true with res filled
+ * when that gives a plan within the bounds. */
+static bool rebalance(const gp_part_problem *p, int kmin, int kmax, double deadline, gp_part_result *res)
+{
+    int n = p->n, k = 0;
+    int *lab = malloc((size_t)n * sizeof *lab), *map = NULL, nmap = 0;
+    bool ok = lab != NULL;
+    for (int i = 0; ok && i < n; i++) {
+        lab[i] = -1;
+        if (p->existing[i] < 0)
+            continue;
+        int m = 0;
+        while (m < nmap && map[m] != p->existing[i])
+            m++;
+        if (m == nmap) {
+            int *nm = realloc(map, (size_t)(nmap + 1) * sizeof *nm);
+            if (!nm) {
+                ok = false;
+                break;
+            }
+            map = nm;
+            map[nmap++] = p->existing[i];
+        }
+        lab[i] = m;
+    }
+    k = nmap;
+    /* unplaced atoms join a labelled neighbour, in index order, until none left */
+    for (bool changed = true; ok && changed;) {
+        changed = false;
+        for (int i = 0; i < n; i++)
+            for (int e = p->xadj[i]; lab[i] < 0 && e < p->xadj[i + 1]; e++)
+                if (lab[p->adj[e]] >= 0)
+                    lab[i] = lab[p->adj[e]], changed = true;
+    }
+    for (int i = 0; ok && i < n; i++)
+        ok = lab[i] >= 0;
+    ok = ok && k >= kmin && k <= kmax;
+    for (int g = 0; ok && g < k; g++)
+        ok = gp_part_connected(p, lab, g);
+    state s;
+    if (ok && st_init(&s, p, k)) {
+        double tot = 0;
+        for (int i = 0; i < n; i++) {
+            st_assign(&s, i, lab[i]);
+            tot += p->v[i][GP_A_HH];
+        }
+        s.home = lab;
+        s.hh_floor = tot > 0 ? tot / n : 1.0;
+        s.stab = p->w_stability / (tot + s.hh_floor * n);
+        double i0 = 0;
+        for (int g = 0; g < k; g++)
+            i0 += inertia_of(s.sw[g], s.sx[g], s.sy[g], s.sxx[g]);
+        i0 = i0 > 0 ? i0 : 1.0;
+        for (int round = 0; round < 50 && total_viol(&s) > 0 && now_s() < deadline; round++) {
+            for (int it = 0; it < 500 && total_viol(&s) > 0 && now_s() < deadline; it++)
+                if (improve_pass(&s, 0, i0) == 0)
+                    break;
+            if (total_viol(&s) <= 0)
+                break;
+            int moved = 0;
+            for (int it = 0; it < 20 && now_s() < deadline; it++) {
+                int m = improve_pass(&s, 2, i0);
+                moved += m;
+                if (m == 0)
+                    break;
+            }
+            if (moved == 0)
+                break;
+        }
+        for (int it = 0; it < 200 && now_s() < deadline; it++)
+            if (improve_pass(&s, 1, i0) == 0)
+                break;
+        ok = total_viol(&s) <= 0;
+        if (ok) {
+            memcpy(res->grid, s.g, (size_t)n * sizeof *s.g);
+            res->k = k;
+            res->violation = 0;
+            res->feasible = true;
+        }
+        st_free(&s);
+    } else {
+        ok = false;
+    }
+    free(lab);
+    free(map);
+    return ok;
+}
+
 gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -580,6 +683,8 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
 
     double start = now_s();
     double deadline = p->time_limit > 0 ? start + p->time_limit : DBL_MAX;
+    if (p->existing && p->w_stability > 0 && rebalance(p, kmin, kmax, deadline, res))
+        return GP_OK;
     unsigned long long rng = 0x5eedULL ^ ((unsigned long long)p->seed << 17);
     double best_v = INFINITY, best_f = INFINITY;
     int best_k = kpref;

@@ -55,6 +55,7 @@ static void scenario_bounds(const gp_scenario *sc, gp_part_problem *p)
         p->primary = gp_scenario_get(sc, "input", "units.households") ? GP_A_HH : GP_A_POP;
     p->w_balance = gp_scn_num(sc, "objective", "balance", 1.0);
     p->w_compact = gp_scn_num(sc, "objective", "compactness", 0.5);
+    p->w_stability = gp_scn_num(sc, "objective", "stability", 0);
     p->seed = (unsigned)gp_scn_num(sc, "solver", "seed", 1);
     p->time_limit = gp_scn_num(sc, "solver", "time_limit", 60);
     p->gap = gp_scn_num(sc, "solver", "gap", 1e-4);
@@ -83,7 +84,7 @@ typedef struct comm_job {
     gp_part_problem p;
     double (*v)[GP_NATTR];
     double *x, *y;
-    int *xadj, *adj;
+    int *xadj, *adj, *existing;
     gp_part_result res;
     gp_status st;
     double seconds, objective, bound;
@@ -94,7 +95,7 @@ typedef struct comm_job {
 static void job_free(comm_job *j)
 {
     gp_part_result_free(&j->res);
-    free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj);
+    free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj), free(j->existing);
 }
 
 static void job_solve(comm_job *j, gp_ctx *tctx)
@@ -114,7 +115,8 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
     j->xadj = malloc((size_t)(n + 1) * sizeof *j->xadj);
     int ne = ds->xadj[first + n] - ds->xadj[first];
     j->adj = malloc((size_t)(ne ? ne : 1) * sizeof *j->adj);
-    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj) {
+    j->existing = ds->has_existing ? malloc((size_t)n * sizeof *j->existing) : NULL;
+    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj || (ds->has_existing && !j->existing)) {
         j->st = GP_ERR_NOMEM;
         return;
     }
@@ -124,8 +126,11 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
         j->x[i] = a->cx;
         j->y[i] = a->cy;
         j->xadj[i] = ds->xadj[first + i] - ds->xadj[first];
+        if (j->existing)
+            j->existing[i] = a->existing;
     }
     j->xadj[n] = ne;
+    j->p.existing = j->existing;
     for (int e = 0; e < ne; e++)
         j->adj[e] = ds->adj[ds->xadj[first] + e] - first;
     j->p.v = (const double(*)[GP_NATTR])j->v;
@@ -142,9 +147,16 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
          * proves a bound (and so a gap) and may find a better plan */
         double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
         bool improved = false;
-        if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, left, j->p.gap, &j->objective, &j->bound,
-                           &improved) != GP_OK)
+        if (j->p.existing && j->p.w_stability > 0) {
+            /* rebalancing: the plan keeps what stability asks to keep, so
+             * GLPK only bounds its compactness */
+            j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+            if (left > 0.05 && gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
+                j->bound = NAN;
+        } else if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, left, j->p.gap, &j->objective, &j->bound,
+                                  &improved) != GP_OK) {
             j->bound = NAN; /* the heuristic plan stands; only its gap is unknown */
+        }
         j->improved = improved;
     }
     j->seconds = gp_now() - t0;
@@ -457,7 +469,6 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
 static void warn_inert_keys(gp_ctx *ctx, const gp_scenario *sc)
 {
     static const char *const K[][3] = {
-        {"objective", "stability", "households moved are measured against the existing plan, not minimised"},
         {"atoms", "shape", "it applies to mode = cells only"},
         {"atoms", "size", "it applies to mode = cells only"},
         {"input", "weights", "it applies to mode = cells only"},
@@ -467,6 +478,8 @@ static void warn_inert_keys(gp_ctx *ctx, const gp_scenario *sc)
         if (gp_scenario_get(sc, K[i][0], K[i][1]) && !(cells && strstr(K[i][2], "mode = cells")))
             gp_log(ctx, GP_LOG_WARN, "[%s] %s has no effect in this version of gridplan: %s", K[i][0], K[i][1],
                    K[i][2]);
+    if (gp_scn_num(sc, "objective", "stability", 0) > 0 && !gp_scenario_get(sc, "input", "existing_plan"))
+        gp_log(ctx, GP_LOG_WARN, "[objective] stability has no effect without [input] existing_plan");
 }
 
 static gp_status prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)

@@ -285,6 +285,88 @@ static void test_bound(void)
     lattice_free(&L);
 }
 
+/* Labels renumbered by first appearance, so two plans compare as
+ * partitions whatever their grid numbers. */
+static void relabel(const int *in, int *out, int n)
+{
+    int map[256], from[256], m = 0;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+        while (k < m && from[k] != in[i])
+            k++;
+        if (k == m)
+            from[m] = in[i], map[m] = m, m++;
+        out[i] = map[k];
+    }
+}
+
+/* Rebalancing: a plan in force that meets the bounds comes back unchanged
+ * when stability dominates; one that breaks them is repaired from where
+ * it is, moving few households. */
+static void test_rebalance(void)
+{
+    lattice L;
+    lattice_make(&L, 10, 10, 31);
+    gp_part_problem p = problem(&L);
+    p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
+    gp_part_result a;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &a), GP_OK);
+    CU_ASSERT_FATAL(a.feasible);
+    int *home = malloc((size_t)L.n * sizeof *home);
+    for (int i = 0; i < L.n; i++)
+        home[i] = 100 + a.grid[i]; /* any ids: they are matched, not used */
+    p.existing = home;
+    p.w_stability = 100; /* dominant: outweighs any balance or shape gain */
+    p.w_compact = 5;     /* would reshape the plan if stability let it */
+    gp_part_result b;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+    CU_ASSERT(b.feasible);
+    CU_ASSERT_EQUAL(b.k, a.k);
+    int ra[100], rb[100], same = 0;
+    relabel(a.grid, ra, L.n);
+    relabel(b.grid, rb, L.n);
+    for (int i = 0; i < L.n; i++)
+        same += ra[i] == rb[i];
+    CU_ASSERT_EQUAL(same, L.n);
+    gp_part_result_free(&b);
+    /* break it: move three border atoms of grid 0 to a neighbouring grid */
+    int moved = 0;
+    for (int i = 0; i < L.n && moved < 3; i++) {
+        if (a.grid[i] != 0)
+            continue;
+        for (int e = L.xadj[i]; e < L.xadj[i + 1]; e++) {
+            int j = L.adj[e];
+            if (a.grid[j] != 0) {
+                int keep = a.grid[i];
+                a.grid[i] = a.grid[j];
+                if (!gp_part_connected(&p, a.grid, keep) || !gp_part_connected(&p, a.grid, a.grid[j]))
+                    a.grid[i] = keep;
+                else
+                    moved++;
+                break;
+            }
+        }
+    }
+    for (int i = 0; i < L.n; i++)
+        home[i] = a.grid[i];
+    p.w_stability = 1;
+    p.w_compact = 0.5;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+    CU_ASSERT(b.feasible);
+    CU_ASSERT_EQUAL(check_plan(&p, &b), 0);
+    double changed = 0, total = 0;
+    relabel(home, ra, L.n); /* the labels rebalancing gives the plan in force */
+    for (int i = 0; i < L.n; i++) {
+        total += L.v[i][GP_A_HH];
+        changed += (b.grid[i] != ra[i]) * L.v[i][GP_A_HH];
+    }
+    CU_ASSERT(changed < 0.2 * total);
+    gp_part_result_free(&b);
+    gp_part_result_free(&a);
+    free(home);
+    lattice_free(&L);
+}
+
 void register_partition_suite(void)
 {
     static const cu_case cases[] = {{"bounds met on lattices", test_bounds_met},
@@ -294,6 +376,7 @@ void register_partition_suite(void)
                                     {"infeasibility diagnoses", test_diagnoses},
                                     {"time limit", test_time_limit},
                                     {"model bound below the optimum", test_bound},
+                                    {"rebalancing keeps the plan in force", test_rebalance},
                                     {NULL, NULL}};
     cu_add_suite("partition", cases);
 }
