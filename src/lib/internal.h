@@ -123,6 +123,7 @@ extern const char *const gp_attr_names[GP_NATTR];
 
 typedef struct gp_unit {
     char *id;
+    char *lock;                  /* grid label the unit is locked to, or NULL */
     double hh, pop;
     GEOSGeometry *geom;          /* working CRS, valid */
     double area;
@@ -281,6 +282,9 @@ typedef struct gp_part_problem {
     double time_limit;            /* seconds, <= 0: none */
     double gap;                   /* relative gap at which the search may stop */
     const int *existing;          /* existing grid per atom (-1: none) or NULL */
+    const int *lock;              /* lock group per atom (-1: free) or NULL */
+    int n_locks;                  /* groups 0..n_locks-1: each one grid, apart */
+    const char *const *lock_names;/* for messages */
 } gp_part_problem;
 
 typedef struct gp_part_result {

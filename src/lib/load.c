@@ -341,10 +341,10 @@ static gp_status check_unique(gp_ctx *ctx, const char *path, const char *key, co
 
 static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
 {
-    int id_i, hh_i, pop_i;
+    int id_i, hh_i, pop_i, lock_i;
     gp_status st;
     if ((st = src_field(ctx, sc, s, "id", NULL, &id_i)) || (st = src_field(ctx, sc, s, "households", NULL, &hh_i)) ||
-        (st = src_field(ctx, sc, s, "population", NULL, &pop_i)))
+        (st = src_field(ctx, sc, s, "population", NULL, &pop_i)) || (st = src_field(ctx, sc, s, "lock", NULL, &lock_i)))
         return st;
     int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
     if (cap < 1)
@@ -400,6 +400,9 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             snprintf(label, sizeof label, "%lld", (long long)OGR_F_GetFID(f));
         else if (!st)
             snprintf(label, sizeof label, "%s", OGR_F_GetFieldAsString(f, id_i));
+        char lockv[160] = "";
+        if (lock_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, lock_i))
+            snprintf(lockv, sizeof lockv, "%s", OGR_F_GetFieldAsString(f, lock_i));
         OGR_F_Destroy(f);
         if (st) {
             if (g)
@@ -416,6 +419,7 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             gp_log(ctx, GP_LOG_WARN, "%s: unit '%s' has no area and no counts: skipped", s->path, label);
             continue;
         }
+        u->lock = lockv[0] ? gp_strdup(lockv) : NULL;
         u->id = gp_strdup(label);
         u->hh = hh;
         u->pop = pop;
@@ -867,6 +871,7 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     GEOSContextHandle_t h = ctx->geos;
     for (int i = 0; i < ds->n_units; i++) {
         free(ds->units[i].id);
+        free(ds->units[i].lock);
         if (ds->units[i].geom)
             GEOSGeom_destroy_r(h, ds->units[i].geom);
     }

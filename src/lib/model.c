@@ -106,14 +106,30 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
             if (integer)
                 glp_set_col_kind(lp, c, GLP_BV);
         }
+    /* locks: the atoms of a group share a centre (tied to the group's
+     * first atom), two groups never do (their first atoms) */
+    int nl = p->lock ? p->n_locks : 0, nlocked = 0;
+    int *rep = nl ? malloc((size_t)nl * sizeof *rep) : NULL;
+    if (nl && !rep)
+        return false;
+    for (int g = 0; g < nl; g++)
+        rep[g] = -1;
+    for (int i = 0; i < n && nl; i++)
+        if (p->lock[i] >= 0) {
+            if (rep[p->lock[i]] < 0)
+                rep[p->lock[i]] = i;
+            else
+                nlocked++;
+        }
     /* rows: assignment n, count 1, linking n(n-1), bounds 2 per (centre,
-     * bounded attribute) */
-    int rows = n + 1 + n * (n - 1) + 2 * nb * n;
-    size_t nz = (size_t)n * n + n + 2 * (size_t)n * (n - 1) + 2 * (size_t)nb * n * (n + 1);
+     * bounded attribute), lock ties n per tied atom, lock pairs n per pair */
+    int rows = n + 1 + n * (n - 1) + 2 * nb * n + n * nlocked + n * (nl * (nl - 1) / 2);
+    size_t nz = (size_t)n * n + n + 2 * (size_t)n * (n - 1) + 2 * (size_t)nb * n * (n + 1) +
+                2 * (size_t)n * nlocked + 2 * (size_t)n * (nl * (nl - 1) / 2);
     int *ia = malloc((nz + 1) * sizeof *ia), *ja = malloc((nz + 1) * sizeof *ja);
     double *ar = malloc((nz + 1) * sizeof *ar);
     if (!ia || !ja || !ar) {
-        free(ia), free(ja), free(ar);
+        free(ia), free(ja), free(ar), free(rep);
         return false;
     }
     glp_add_rows(lp, rows);
@@ -155,8 +171,25 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
                 }
             }
     }
+    for (int i = 0; i < n && nl; i++) {
+        int g = p->lock[i];
+        if (g < 0 || rep[g] == i)
+            continue;
+        for (int j = 0; j < n; j++) { /* x[i][j] = x[rep][j] */
+            glp_set_row_bnds(lp, ++r, GLP_FX, 0, 0);
+            ++e, ia[e] = r, ja[e] = i * n + j + 1, ar[e] = 1;
+            ++e, ia[e] = r, ja[e] = rep[g] * n + j + 1, ar[e] = -1;
+        }
+    }
+    for (int g = 0; g < nl; g++)
+        for (int h = g + 1; h < nl; h++)
+            for (int j = 0; j < n; j++) { /* x[rep g][j] + x[rep h][j] <= 1 */
+                glp_set_row_bnds(lp, ++r, GLP_UP, 0, 1);
+                ++e, ia[e] = r, ja[e] = rep[g] * n + j + 1, ar[e] = 1;
+                ++e, ia[e] = r, ja[e] = rep[h] * n + j + 1, ar[e] = 1;
+            }
     glp_load_matrix(lp, (int)e, ia, ja, ar);
-    free(ia), free(ja), free(ar);
+    free(ia), free(ja), free(ar), free(rep);
     return true;
 }
 

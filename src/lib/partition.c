@@ -45,6 +45,8 @@ bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max, char 
     int lo_k = p->k_min > 1 ? p->k_min : 1, hi_k = p->k_max > 0 ? p->k_max : p->n;
     if (hi_k > p->n)
         hi_k = p->n;
+    if (p->n_locks > lo_k)
+        lo_k = p->n_locks; /* every lock group is a grid of its own */
     if (p->n == 0) {
         snprintf(reason, len, "the community has no atoms: no unit lies in it");
         return false;
@@ -83,8 +85,12 @@ bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max, char 
             hi_k = need_hi;
     }
     if (lo_k > hi_k) {
-        snprintf(reason, len, "no grid count meets every bound and the [grid] count together (%d..%d grids "
-                 "possible by the bounds and count): relax a bound or the count", lo_k, hi_k);
+        if (p->n_locks > hi_k)
+            snprintf(reason, len, "%d groups of locked units need %d grids, but the bounds and [grid] count allow "
+                     "at most %d: lock fewer groups or relax the bounds", p->n_locks, p->n_locks, hi_k);
+        else
+            snprintf(reason, len, "no grid count meets every bound and the [grid] count together (%d..%d grids "
+                     "possible by the bounds and count): relax a bound or the count", lo_k, hi_k);
         return false;
     }
     *k_min = lo_k;
@@ -324,19 +330,40 @@ static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng,
     } else {
         first = (int)(rng_next(rng) % (unsigned long long)n);
     }
-    seed[0] = first;
+    /* lock groups seed the first grids (their first atom stands for them);
+     * the other seeds are free atoms */
+    int placed = 1, nl = p->lock ? p->n_locks : 0;
+    if (nl > 0) {
+        placed = nl;
+        for (int g = 0; g < nl; g++)
+            seed[g] = -1;
+        for (int i = 0; i < n; i++)
+            if (p->lock[i] >= 0 && seed[p->lock[i]] < 0)
+                seed[p->lock[i]] = i;
+    } else {
+        seed[0] = first;
+    }
     double *dmin = malloc((size_t)n * sizeof *dmin);
     if (!dmin) {
-        for (int j = 1; j < k; j++)
+        for (int j = placed; j < k; j++)
             seed[j] = j % n;
         return;
     }
     for (int i = 0; i < n; i++)
-        dmin[i] = DBL_MAX;
-    for (int j = 1; j < k; j++) {
+        dmin[i] = nl > 0 && p->lock[i] >= 0 ? -1 : DBL_MAX;
+    for (int j0 = 0; j0 < placed - 1; j0++) /* distances to all but the last placed seed */
+        for (int i = 0; i < n; i++) {
+            double d = (p->x[i] - p->x[seed[j0]]) * (p->x[i] - p->x[seed[j0]]) +
+                       (p->y[i] - p->y[seed[j0]]) * (p->y[i] - p->y[seed[j0]]);
+            if (dmin[i] >= 0 && d < dmin[i])
+                dmin[i] = d;
+        }
+    for (int j = placed; j < k; j++) {
         int last = seed[j - 1], best = -1;
         double bd = -1;
         for (int i = 0; i < n; i++) {
+            if (dmin[i] < 0)
+                continue; /* a seed, or locked */
             double d = (p->x[i] - p->x[last]) * (p->x[i] - p->x[last]) + (p->y[i] - p->y[last]) * (p->y[i] - p->y[last]);
             if (d < dmin[i])
                 dmin[i] = d;
@@ -346,6 +373,11 @@ static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng,
                 bd = score;
                 best = i;
             }
+        }
+        if (best < 0) { /* fewer free atoms than grids: cannot happen past the count check */
+            for (; j < k; j++)
+                seed[j] = j % n;
+            break;
         }
         seed[j] = best;
         dmin[best] = -1;
@@ -362,6 +394,12 @@ static void grow(state *s, const int *seed)
     for (int g = 0; g < k; g++)
         st_assign(s, seed[g], g);
     int left = n - k;
+    /* a lock group comes whole into its grid */
+    for (int i = 0; p->lock && i < n; i++)
+        if (p->lock[i] >= 0 && s->g[i] < 0) {
+            st_assign(s, i, p->lock[i]);
+            left--;
+        }
     bool *stuck = calloc((size_t)k, sizeof *stuck);
     while (left > 0) {
         /* lightest grid that can still grow */
@@ -453,8 +491,8 @@ static int improve_pass(state *s, int mode, double i0)
     double tmp_from[GP_NATTR], tmp_to[GP_NATTR];
     for (int i = 0; i < p->n; i++) {
         int from = s->g[i];
-        if (s->size[from] <= 1)
-            continue;
+        if (s->size[from] <= 1 || (p->lock && p->lock[i] >= 0))
+            continue; /* locked atoms stay */
         int best_to = -1;
         double best_gain = 1e-12;
         for (int e = p->xadj[i]; e < p->xadj[i + 1]; e++) {
@@ -683,7 +721,18 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
 
     double start = now_s();
     double deadline = p->time_limit > 0 ? start + p->time_limit : DBL_MAX;
-    if (p->existing && p->w_stability > 0 && rebalance(p, kmin, kmax, deadline, res))
+    for (int g = 0; p->lock && g < p->n_locks; g++)
+        if (!gp_part_connected(p, p->lock, g)) {
+            for (int i = 0; i < p->n; i++)
+                res->grid[i] = 0;
+            res->k = 1;
+            res->feasible = false;
+            res->violation = INFINITY;
+            snprintf(res->reason, sizeof res->reason, "the units locked to '%s' are not contiguous, and a grid must "
+                     "be: lock connected units only, or split the lock", p->lock_names ? p->lock_names[g] : "?");
+            return GP_OK;
+        }
+    if (p->existing && p->w_stability > 0 && !p->n_locks && rebalance(p, kmin, kmax, deadline, res))
         return GP_OK;
     unsigned long long rng = 0x5eedULL ^ ((unsigned long long)p->seed << 17);
     double best_v = INFINITY, best_f = INFINITY;

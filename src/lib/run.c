@@ -84,7 +84,8 @@ typedef struct comm_job {
     gp_part_problem p;
     double (*v)[GP_NATTR];
     double *x, *y;
-    int *xadj, *adj, *existing;
+    int *xadj, *adj, *existing, *lock;
+    const char **lock_names;
     gp_part_result res;
     gp_status st;
     double seconds, objective, bound;
@@ -95,7 +96,8 @@ typedef struct comm_job {
 static void job_free(comm_job *j)
 {
     gp_part_result_free(&j->res);
-    free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj), free(j->existing);
+    free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj), free(j->existing), free(j->lock);
+    free(j->lock_names);
 }
 
 static void job_solve(comm_job *j, gp_ctx *tctx)
@@ -131,6 +133,31 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
     }
     j->xadj[n] = ne;
     j->p.existing = j->existing;
+    /* locked units: one group per lock label, in order of first atom */
+    for (int i = 0; i < n; i++) {
+        const gp_atom *a = &ds->atoms[first + i];
+        const char *lk = a->unit >= 0 ? ds->units[a->unit].lock : NULL;
+        if (!lk)
+            continue;
+        if (!j->lock) {
+            j->lock = malloc((size_t)n * sizeof *j->lock);
+            j->lock_names = calloc((size_t)n, sizeof *j->lock_names);
+            if (!j->lock || !j->lock_names) {
+                j->st = GP_ERR_NOMEM;
+                return;
+            }
+            for (int q = 0; q < n; q++)
+                j->lock[q] = -1;
+        }
+        int g = 0;
+        while (g < j->p.n_locks && strcmp(j->lock_names[g], lk) != 0)
+            g++;
+        if (g == j->p.n_locks)
+            j->lock_names[j->p.n_locks++] = lk;
+        j->lock[i] = g;
+    }
+    j->p.lock = j->lock;
+    j->p.lock_names = j->lock_names;
     for (int e = 0; e < ne; e++)
         j->adj[e] = ds->adj[ds->xadj[first] + e] - first;
     j->p.v = (const double(*)[GP_NATTR])j->v;

@@ -204,10 +204,10 @@ static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
     layer_out o;
     gp_status st;
     static const char *af[] = {"atom_id", "unit_id", "community", "grid_id", "households", "population",
-                               "cases", "case_load", "workload", "existing_grid"};
-    static const OGRFieldType at[] = {OFTString, OFTString, OFTString, OFTString, OFTReal,
-                                      OFTReal, OFTReal, OFTReal, OFTReal, OFTString};
-    st = open_layer(ctx, path, "atoms", ds->crs, af, at, 10, tf, nt, &o);
+                               "cases", "case_load", "workload", "existing_grid", "locked_to"};
+    static const OGRFieldType at[] = {OFTString, OFTString, OFTString, OFTString, OFTReal, OFTReal,
+                                      OFTReal, OFTReal, OFTReal, OFTString, OFTString};
+    st = open_layer(ctx, path, "atoms", ds->crs, af, at, 11, tf, nt, &o);
     for (int i = 0; i < ds->n_atoms && !st; i++) {
         const gp_atom *a = &ds->atoms[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
@@ -227,8 +227,12 @@ static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
             OGR_F_SetFieldString(f, 9, ds->existing[a->existing].id);
         else
             OGR_F_SetFieldNull(f, 9);
+        if (a->unit >= 0 && ds->units[a->unit].lock)
+            OGR_F_SetFieldString(f, 10, ds->units[a->unit].lock);
+        else
+            OGR_F_SetFieldNull(f, 10);
         for (int t = 0; t < nt; t++)
-            OGR_F_SetFieldInteger(f, 10 + t, ds->case_counts[(size_t)i * nt + t]);
+            OGR_F_SetFieldInteger(f, 11 + t, ds->case_counts[(size_t)i * nt + t]);
         st = put_geom(ctx, &o, f, a->geom);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
             st = gp_fail(ctx, GP_ERR_OUTPUT, "atoms.gpkg: cannot write atom %s: %s", a->id, CPLGetLastErrorMsg());

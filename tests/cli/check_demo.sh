@@ -32,5 +32,18 @@ grep -q '"households_moved": 0,' "$out/again/report.json" \
   || { echo "check.demo: rebalancing a feasible plan moved households"; grep households_moved "$out/again/report.json" | head -3; exit 1; }
 diff <(ogrinfo -ro -q "$out/demo/atoms.gpkg" -sql "$sql") <(ogrinfo -ro -q "$out/again/atoms.gpkg" -sql "$sql") >/dev/null \
   || { echo "check.demo: rebalancing a feasible plan changed it"; exit 1; }
+# locked units: U0089 and U0090 (neighbours) locked to "school", U0092 to
+# "clinic": the first two share a grid, the third is in another one
+ogr2ogr -f GPKG "$out/units_lock.gpkg" "$src/datasets/demo/units.gpkg" -nln units -sql \
+  "SELECT *, CASE WHEN unit_id IN ('U0089', 'U0090') THEN 'school' WHEN unit_id = 'U0092' THEN 'clinic' END AS lock FROM units"
+sed -e "s#= \([a-z_]*\.gpkg\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_lock.gpkg\nunits.lock = lock#" \
+    -e "s#^time_limit = .*#time_limit = 5#" "$src/datasets/demo/scenario.ini" > "$out/lock.ini"
+"$bin" --quiet run "$out/lock.ini" --out "$out/lock"
+grids=$(ogrinfo -ro -q "$out/lock/atoms.gpkg" -sql "SELECT DISTINCT grid_id FROM atoms WHERE locked_to = 'school'" | grep -c "grid_id (String)")
+other=$(ogrinfo -ro -q "$out/lock/atoms.gpkg" -sql "SELECT COUNT(*) AS n FROM atoms a, atoms b WHERE a.locked_to = 'school' AND b.locked_to = 'clinic' AND a.grid_id = b.grid_id" -dialect sqlite | grep -o "n (Integer) = [0-9]*")
+[ "$grids" = 1 ] && [ "$other" = "n (Integer) = 0" ] \
+  || { echo "check.demo: locks not kept (school in $grids grids; clinic with school: $other)"; exit 1; }
+/usr/bin/python3 "$checker" "$out/lock" --bound households=300..500 --bound population=..1500 >/dev/null \
+  || { echo "check.demo: the plan with locks fails the checker"; exit 1; }
 /usr/bin/python3 "$checker" "$out/demo" --bound households=300..500 --bound population=..1500 \
   --units "$src/datasets/demo/units.gpkg:hh=households,pop=population"

@@ -367,6 +367,61 @@ static void test_rebalance(void)
     lattice_free(&L);
 }
 
+/* Locked units: each lock group whole in one grid, two groups never in
+ * the same grid, in the heuristic and in branch and cut; a lock that
+ * cannot be kept is diagnosed. */
+static void test_locks(void)
+{
+    lattice L;
+    lattice_make(&L, 8, 8, 41);
+    gp_part_problem p = problem(&L);
+    p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 800;
+    int lock[64];
+    for (int i = 0; i < 64; i++)
+        lock[i] = -1;
+    lock[0] = lock[1] = lock[8] = 0;    /* south-west corner */
+    lock[2] = 1;                        /* right next to it */
+    lock[62] = lock[63] = 2;            /* north-east corner */
+    const char *names[] = {"school", "clinic", "factory"};
+    p.lock = lock;
+    p.n_locks = 3;
+    p.lock_names = names;
+    gp_part_result r;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_FATAL(r.feasible);
+    CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
+    CU_ASSERT(r.grid[0] == r.grid[1] && r.grid[0] == r.grid[8]);
+    CU_ASSERT(r.grid[62] == r.grid[63]);
+    CU_ASSERT(r.grid[0] != r.grid[2] && r.grid[0] != r.grid[62] && r.grid[2] != r.grid[62]);
+    /* branch and cut keeps them too */
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    double obj, bound;
+    bool improved;
+    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, r.k, r.grid, 20, 1e-4, &obj, &bound, &improved), GP_OK);
+    CU_ASSERT(r.grid[0] == r.grid[1] && r.grid[0] == r.grid[8]);
+    CU_ASSERT(r.grid[62] == r.grid[63]);
+    CU_ASSERT(r.grid[0] != r.grid[2] && r.grid[0] != r.grid[62] && r.grid[2] != r.grid[62]);
+    CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
+    CU_ASSERT(isfinite(bound) && bound <= obj * (1 + 1e-9));
+    gp_part_result_free(&r);
+    /* a lock group in two pieces */
+    lock[63] = -1, lock[40] = 2;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT(!r.feasible);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "locked to 'factory' are not contiguous"));
+    gp_part_result_free(&r);
+    /* more groups than the bounds allow grids */
+    lock[40] = -1, lock[63] = 2;
+    p.k_min = p.k_max = 2;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT(!r.feasible);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "3 groups of locked units need 3 grids"));
+    gp_part_result_free(&r);
+    gp_ctx_destroy(ctx);
+    lattice_free(&L);
+}
+
 void register_partition_suite(void)
 {
     static const cu_case cases[] = {{"bounds met on lattices", test_bounds_met},
@@ -377,6 +432,7 @@ void register_partition_suite(void)
                                     {"time limit", test_time_limit},
                                     {"model bound below the optimum", test_bound},
                                     {"rebalancing keeps the plan in force", test_rebalance},
+                                    {"locked units", test_locks},
                                     {NULL, NULL}};
     cu_add_suite("partition", cases);
 }
