@@ -124,6 +124,7 @@ extern const char *const gp_attr_names[GP_NATTR];
 typedef struct gp_unit {
     char *id;
     char *lock;                  /* grid label the unit is locked to, or NULL */
+    bool dedicated;              /* a grid of its own, exempt from the bounds */
     double hh, pop;
     GEOSGeometry *geom;          /* working CRS, valid */
     double area;
@@ -334,6 +335,7 @@ bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 typedef struct gp_grid {
     char *id;
     int community;
+    bool dedicated;              /* a dedicated unit's own grid (no bounds) */
     double v[GP_NATTR];
     int n_atoms;
     GEOSGeometry *geom;

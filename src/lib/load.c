@@ -341,10 +341,11 @@ static gp_status check_unique(gp_ctx *ctx, const char *path, const char *key, co
 
 static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
 {
-    int id_i, hh_i, pop_i, lock_i;
+    int id_i, hh_i, pop_i, lock_i, ded_i;
     gp_status st;
     if ((st = src_field(ctx, sc, s, "id", NULL, &id_i)) || (st = src_field(ctx, sc, s, "households", NULL, &hh_i)) ||
-        (st = src_field(ctx, sc, s, "population", NULL, &pop_i)) || (st = src_field(ctx, sc, s, "lock", NULL, &lock_i)))
+        (st = src_field(ctx, sc, s, "population", NULL, &pop_i)) || (st = src_field(ctx, sc, s, "lock", NULL, &lock_i)) ||
+        (st = src_field(ctx, sc, s, "dedicated", NULL, &ded_i)))
         return st;
     int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
     if (cap < 1)
@@ -403,6 +404,13 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         char lockv[160] = "";
         if (lock_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, lock_i))
             snprintf(lockv, sizeof lockv, "%s", OGR_F_GetFieldAsString(f, lock_i));
+        bool ded = false;
+        if (ded_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, ded_i)) {
+            const char *dv = OGR_F_GetFieldAsString(f, ded_i);
+            double num;
+            ded = gp_parse_double(dv, &num) ? num != 0
+                : !strcasecmp(dv, "true") || !strcasecmp(dv, "yes") || !strcasecmp(dv, "y") || !strcasecmp(dv, "t");
+        }
         OGR_F_Destroy(f);
         if (st) {
             if (g)
@@ -420,6 +428,7 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             continue;
         }
         u->lock = lockv[0] ? gp_strdup(lockv) : NULL;
+        u->dedicated = ded;
         u->id = gp_strdup(label);
         u->hh = hh;
         u->pop = pop;

@@ -307,14 +307,24 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
         gp_json_num(&j, cm->gap);
         gp_json_key(&j, "households_moved");
         gp_json_num(&j, cm->hh_moved);
+        int nded = 0;
+        for (int g = 0; g < plan->n_grids; g++)
+            nded += plan->grids[g].community == c && plan->grids[g].dedicated;
+        gp_json_key(&j, "dedicated_grids");
+        gp_json_int(&j, nded);
+        /* min and max over the grids the bounds apply to (not dedicated),
+         * total over all */
         for (int a = 0; a < GP_NATTR; a++) {
             double mn = INFINITY, mx = -INFINITY, tot = 0;
-            for (int g = 0; g < plan->n_grids; g++)
-                if (plan->grids[g].community == c) {
+            for (int g = 0; g < plan->n_grids; g++) {
+                if (plan->grids[g].community != c)
+                    continue;
+                tot += plan->grids[g].v[a];
+                if (!plan->grids[g].dedicated) {
                     mn = fmin(mn, plan->grids[g].v[a]);
                     mx = fmax(mx, plan->grids[g].v[a]);
-                    tot += plan->grids[g].v[a];
                 }
+            }
             minmax(&j, gp_attr_names[a], mn, mx, tot);
         }
         gp_json_obj_end(&j);

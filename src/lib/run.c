@@ -86,6 +86,7 @@ typedef struct comm_job {
     double *x, *y;
     int *xadj, *adj, *existing, *lock;
     const char **lock_names;
+    int *full, n_full, n_dedicated; /* problem index -> atom; dedicated atoms left out */
     gp_part_result res;
     gp_status st;
     double seconds, objective, bound;
@@ -93,11 +94,47 @@ typedef struct comm_job {
     char err[512];
 } comm_job;
 
+/* True when the problem's graph is one piece. */
+static bool graph_connected(const gp_part_problem *p)
+{
+    int *all = calloc((size_t)p->n, sizeof *all);
+    bool ok = all && gp_part_connected(p, all, 0);
+    free(all);
+    return ok;
+}
+
+/* Labels each connected piece of the graph 0, 1, ...; returns how many. */
+static int label_components(const gp_part_problem *p, int *label)
+{
+    int n = p->n, k = 0;
+    int *q = malloc((size_t)n * sizeof *q);
+    for (int i = 0; i < n; i++)
+        label[i] = -1;
+    for (int s = 0; q && s < n; s++) {
+        if (label[s] >= 0)
+            continue;
+        int head = 0, tail = 0;
+        q[tail++] = s;
+        label[s] = k;
+        while (head < tail) {
+            int u = q[head++];
+            for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++)
+                if (label[p->adj[e]] < 0) {
+                    label[p->adj[e]] = k;
+                    q[tail++] = p->adj[e];
+                }
+        }
+        k++;
+    }
+    free(q);
+    return k;
+}
+
 static void job_free(comm_job *j)
 {
     gp_part_result_free(&j->res);
     free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj), free(j->existing), free(j->lock);
-    free(j->lock_names);
+    free(j->lock_names), free(j->full);
 }
 
 static void job_solve(comm_job *j, gp_ctx *tctx)
@@ -107,69 +144,119 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
     double t0 = gp_now();
     int n = cm->n_atoms, first = cm->first_atom;
     j->p = *j->tmpl;
-    j->p.n = n;
     j->objective = j->bound = NAN;
-    if (n == 0)
+    if (n == 0) {
+        j->p.n = 0;
         return;
-    j->v = malloc((size_t)n * sizeof *j->v);
-    j->x = malloc((size_t)n * sizeof *j->x);
-    j->y = malloc((size_t)n * sizeof *j->y);
-    j->xadj = malloc((size_t)(n + 1) * sizeof *j->xadj);
-    int ne = ds->xadj[first + n] - ds->xadj[first];
-    j->adj = malloc((size_t)(ne ? ne : 1) * sizeof *j->adj);
-    j->existing = ds->has_existing ? malloc((size_t)n * sizeof *j->existing) : NULL;
-    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj || (ds->has_existing && !j->existing)) {
+    }
+    /* dedicated units are grids of their own, outside the search: the
+     * problem holds the other atoms, renumbered (full[q] = atom index) */
+    j->full = malloc((size_t)n * sizeof *j->full);
+    int *pos = malloc((size_t)n * sizeof *pos);
+    if (!j->full || !pos) {
+        free(pos);
         j->st = GP_ERR_NOMEM;
         return;
     }
+    int m = 0;
     for (int i = 0; i < n; i++) {
         const gp_atom *a = &ds->atoms[first + i];
-        memcpy(j->v[i], a->v, sizeof j->v[i]);
-        j->x[i] = a->cx;
-        j->y[i] = a->cy;
-        j->xadj[i] = ds->xadj[first + i] - ds->xadj[first];
-        if (j->existing)
-            j->existing[i] = a->existing;
+        bool ded = a->unit >= 0 && ds->units[a->unit].dedicated;
+        pos[i] = ded ? -1 : m;
+        if (!ded)
+            j->full[m++] = i;
     }
-    j->xadj[n] = ne;
+    j->n_full = n;
+    j->n_dedicated = n - m;
+    j->p.n = m;
+    int ne = 0;
+    for (int q = 0; q < m; q++) {
+        int i = first + j->full[q];
+        for (int e = ds->xadj[i]; e < ds->xadj[i + 1]; e++)
+            ne += pos[ds->adj[e] - first] >= 0;
+    }
+    j->v = malloc((size_t)(m ? m : 1) * sizeof *j->v);
+    j->x = malloc((size_t)(m ? m : 1) * sizeof *j->x);
+    j->y = malloc((size_t)(m ? m : 1) * sizeof *j->y);
+    j->xadj = malloc((size_t)(m + 1) * sizeof *j->xadj);
+    j->adj = malloc((size_t)(ne ? ne : 1) * sizeof *j->adj);
+    j->existing = ds->has_existing ? malloc((size_t)(m ? m : 1) * sizeof *j->existing) : NULL;
+    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj || (ds->has_existing && !j->existing)) {
+        free(pos);
+        j->st = GP_ERR_NOMEM;
+        return;
+    }
+    ne = 0;
+    for (int q = 0; q < m; q++) {
+        const gp_atom *a = &ds->atoms[first + j->full[q]];
+        memcpy(j->v[q], a->v, sizeof j->v[q]);
+        j->x[q] = a->cx;
+        j->y[q] = a->cy;
+        if (j->existing)
+            j->existing[q] = a->existing;
+        j->xadj[q] = ne;
+        int i = first + j->full[q];
+        for (int e = ds->xadj[i]; e < ds->xadj[i + 1]; e++)
+            if (pos[ds->adj[e] - first] >= 0)
+                j->adj[ne++] = pos[ds->adj[e] - first];
+    }
+    j->xadj[m] = ne;
+    free(pos);
     j->p.existing = j->existing;
     /* locked units: one group per lock label, in order of first atom */
-    for (int i = 0; i < n; i++) {
-        const gp_atom *a = &ds->atoms[first + i];
+    for (int q = 0; q < m; q++) {
+        const gp_atom *a = &ds->atoms[first + j->full[q]];
         const char *lk = a->unit >= 0 ? ds->units[a->unit].lock : NULL;
         if (!lk)
             continue;
         if (!j->lock) {
-            j->lock = malloc((size_t)n * sizeof *j->lock);
-            j->lock_names = calloc((size_t)n, sizeof *j->lock_names);
+            j->lock = malloc((size_t)m * sizeof *j->lock);
+            j->lock_names = calloc((size_t)m, sizeof *j->lock_names);
             if (!j->lock || !j->lock_names) {
                 j->st = GP_ERR_NOMEM;
                 return;
             }
-            for (int q = 0; q < n; q++)
-                j->lock[q] = -1;
+            for (int r = 0; r < m; r++)
+                j->lock[r] = -1;
         }
         int g = 0;
         while (g < j->p.n_locks && strcmp(j->lock_names[g], lk) != 0)
             g++;
         if (g == j->p.n_locks)
             j->lock_names[j->p.n_locks++] = lk;
-        j->lock[i] = g;
+        j->lock[q] = g;
     }
     j->p.lock = j->lock;
     j->p.lock_names = j->lock_names;
-    for (int e = 0; e < ne; e++)
-        j->adj[e] = ds->adj[ds->xadj[first] + e] - first;
     j->p.v = (const double(*)[GP_NATTR])j->v;
     j->p.x = j->x;
     j->p.y = j->y;
     j->p.xadj = j->xadj;
     j->p.adj = j->adj;
-    if ((j->st = gp_partition(&j->p, &j->res)) != GP_OK) {
-        snprintf(j->err, sizeof j->err, "community '%s': partition failed", cm->id);
-        return;
+    if (m > 0) {
+        if (j->n_dedicated > 0 && !graph_connected(&j->p)) {
+            /* the dedicated grids cut the rest apart: say so, and write each
+             * piece as one grid so the output stays complete and contiguous */
+            j->res.grid = malloc((size_t)m * sizeof *j->res.grid);
+            if (!j->res.grid) {
+                j->st = GP_ERR_NOMEM;
+                return;
+            }
+            j->res.k = label_components(&j->p, j->res.grid);
+            j->res.feasible = false;
+            j->res.violation = INFINITY;
+            snprintf(j->res.reason, sizeof j->res.reason, "the dedicated units cut the rest of the community into %d "
+                     "separate parts, which no set of contiguous grids can join: unmark a dedicated unit or move "
+                     "the community boundary", j->res.k);
+        } else if ((j->st = gp_partition(&j->p, &j->res)) != GP_OK) {
+            snprintf(j->err, sizeof j->err, "community '%s': partition failed", cm->id);
+            return;
+        }
+    } else {
+        j->res.k = 0;
+        j->res.feasible = true;
     }
-    if (j->res.feasible) {
+    if (m > 0 && j->res.feasible) {
         /* in the time left: GLPK's branch and cut from this plan, which
          * proves a bound (and so a gap) and may find a better plan */
         double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
@@ -186,6 +273,24 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
         }
         j->improved = improved;
     }
+    /* back to every atom of the community: dedicated atoms get grids
+     * k, k+1, ... one each */
+    int *grid = malloc((size_t)n * sizeof *grid);
+    if (!grid) {
+        j->st = GP_ERR_NOMEM;
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        grid[i] = -1;
+    for (int q = 0; q < m; q++)
+        grid[j->full[q]] = j->res.grid[q];
+    int k = j->res.k;
+    for (int i = 0; i < n; i++)
+        if (grid[i] < 0)
+            grid[i] = k++;
+    free(j->res.grid);
+    j->res.grid = grid;
+    j->res.k = k;
     j->seconds = gp_now() - t0;
 }
 
@@ -267,6 +372,8 @@ static gp_status job_finish(gp_ctx *ctx, comm_job *j, gp_plan *plan, double gap_
         gr->community = c;
         to_plan[ord[r].g] = plan->n_grids + r;
     }
+    for (int g = 0; g < k; g++)
+        plan->grids[to_plan[g]].dedicated = g >= k - j->n_dedicated; /* the last labels */
     for (int i = 0; i < n; i++)
         ds->atoms[first + i].grid = to_plan[res->grid[i]];
     plan->n_grids += k;
@@ -468,7 +575,7 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
     for (int c = 0; c < ds->n_comms; c++)
         sm->communities_infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
     for (int g = 0; plan && g < plan->n_grids; g++) {
-        if (ds->comms[plan->grids[g].community].status == GP_CS_INFEASIBLE)
+        if (ds->comms[plan->grids[g].community].status == GP_CS_INFEASIBLE || plan->grids[g].dedicated)
             continue;
         double h = plan->grids[g].v[GP_A_HH], p = plan->grids[g].v[GP_A_POP];
         if (sm->grid_households_min < 0 || h < sm->grid_households_min)

@@ -28,6 +28,7 @@ static const keyspec KEYS[] = {
     {"input", "units.households", K_STR, 0, 0, NULL},
     {"input", "units.crs", K_STR, 0, 0, NULL},
     {"input", "units.lock", K_STR, 0, 0, NULL},
+    {"input", "units.dedicated", K_STR, 0, 0, NULL},
     {"input", "communities", K_PATH, 0, 0, NULL},
     {"input", "communities.layer", K_STR, 0, 0, NULL},
     {"input", "communities.id", K_STR, 0, 0, NULL},
@@ -368,9 +369,11 @@ static gp_status finish(gp_scenario *sc)
                        "%s: [case_weights] is set but [input] cases.type is not: name the field holding the case type",
                        where);
     const char *mode = gp_scenario_get(sc, "atoms", "mode");
-    if (mode && strcmp(mode, "cells") == 0 && find_entry(sc, "input", "units.lock") >= 0)
-        return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [input] units.lock locks units to grids, which needs [atoms] "
-                       "mode = units", where, sc->e[find_entry(sc, "input", "units.lock")].line);
+    static const char *unit_keys[] = {"units.lock", "units.dedicated"};
+    for (int k = 0; k < 2; k++)
+        if (mode && strcmp(mode, "cells") == 0 && find_entry(sc, "input", unit_keys[k]) >= 0)
+            return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [input] %s ties grids to whole units, which needs [atoms] "
+                           "mode = units", where, sc->e[find_entry(sc, "input", unit_keys[k])].line, unit_keys[k]);
     if (mode && strcmp(mode, "cells") == 0 && find_entry(sc, "atoms", "size") < 0)
         return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [atoms] mode = cells needs size = METRES (the distance "
                        "between neighbouring cell centres, e.g. size = 150)", where, sc->e[find_entry(sc, "atoms", "mode")].line);

@@ -285,7 +285,7 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
         OGR_F_SetFieldInteger(f, 7, gr->n_atoms);
         OGR_F_SetFieldDouble(f, 8, gr->area);
         OGR_F_SetFieldDouble(f, 9, gr->polsby_popper);
-        OGR_F_SetFieldString(f, 10, gp_comm_status_name(ds->comms[gr->community].status));
+        OGR_F_SetFieldString(f, 10, gr->dedicated ? "dedicated" : gp_comm_status_name(ds->comms[gr->community].status));
         for (int t = 0; t < nt; t++)
             OGR_F_SetFieldInteger(f, 11 + t, gcount[(size_t)g * nt + t]);
         st = put_geom(ctx, &o, f, gr->geom);
