@@ -146,9 +146,10 @@ typedef struct gp_community {
     double hh_moved;             /* vs the existing plan (NAN: none) */
 } gp_community;
 
-enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL };
-/* "feasible", "optimal" (within [solver] gap of the model's bound) or
- * "infeasible", as written in report.json and the grids layer. */
+enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_LIMIT };
+/* "feasible", "optimal" (within [solver] gap of the model's bound),
+ * "time_limit" (within bounds, the search for better stopped by the time
+ * limit) or "infeasible", as written in report.json and the grids layer. */
 const char *gp_comm_status_name(int status);
 
 typedef struct gp_atom {
@@ -326,7 +327,7 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
  * *improved is set. *objective is the plan's moment of inertia, *bound the
  * best lower bound proven (NAN: none). */
 gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                         double gap_tol, double *objective, double *bound, bool *improved);
+                         double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out);
 /* True when the atoms with grid[i]==g form one connected piece. */
 bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 

@@ -354,11 +354,12 @@ static void callback(glp_tree *T, void *info)
 }
 
 gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                         double gap_tol, double *objective, double *bound, bool *improved)
+                         double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out)
 {
     int n = p->n;
     *bound = NAN;
     *improved = false;
+    *timed_out = n <= SOLVE_MAX_ATOMS && time_limit <= 0.05;
     *objective = gp_model_objective(p, grid, k);
     if (n > SOLVE_MAX_ATOMS || k < 1 || k > n || time_limit <= 0.05)
         return GP_OK;
@@ -418,6 +419,8 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
     sm.meth = GLP_DUALP;
     sm.tm_lim = (int)fmin(time_limit * 1000, 1e9);
     int rc = glp_simplex(lp, &sm);
+    if (rc == GLP_ETMLIM)
+        *timed_out = true;
     if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
         d.best_bound = glp_get_obj_val(lp);
         double left = time_limit - (gp_now() - t0);
@@ -433,6 +436,7 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
         io.br_tech = GLP_BR_DTH;
         io.bt_tech = GLP_BT_BLB;
         rc = glp_intopt(lp, &io);
+        *timed_out = rc == GLP_ETMLIM;
         int ms = glp_mip_status(lp);
         if (ms == GLP_OPT || ms == GLP_FEAS) {
             /* the incumbent: read it as a plan */

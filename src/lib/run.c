@@ -18,6 +18,7 @@ const char *gp_comm_status_name(int status)
     case GP_CS_FEASIBLE: return "feasible";
     case GP_CS_OPTIMAL: return "optimal";
     case GP_CS_INFEASIBLE: return "infeasible";
+    case GP_CS_TIME_LIMIT: return "time_limit";
     default: return "pending";
     }
 }
@@ -91,6 +92,7 @@ typedef struct comm_job {
     gp_status st;
     double seconds, objective, bound;
     bool improved;               /* the MIP found a better plan than the heuristic */
+    bool timed_out;              /* the search stopped at the time limit */
     char err[512];
 } comm_job;
 
@@ -268,7 +270,7 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
             if (left > 0.05 && gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
                 j->bound = NAN;
         } else if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, left, j->p.gap, &j->objective, &j->bound,
-                                  &improved) != GP_OK) {
+                                  &improved, &j->timed_out) != GP_OK) {
             j->bound = NAN; /* the heuristic plan stands; only its gap is unknown */
         }
         j->improved = improved;
@@ -321,6 +323,8 @@ static gp_status job_finish(gp_ctx *ctx, comm_job *j, gp_plan *plan, double gap_
         if (cm->gap <= gap_tol)
             cm->status = GP_CS_OPTIMAL;
     }
+    if (cm->status == GP_CS_FEASIBLE && j->timed_out)
+        cm->status = GP_CS_TIME_LIMIT;
     int kmin = 0, kmax = 0;
     char why[512];
     if (gp_part_count_range(&j->p, &kmin, &kmax, why, sizeof why))

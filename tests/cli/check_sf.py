@@ -23,7 +23,7 @@ for k in ("geometries_repaired", "repaired", "units_outside", "bridges", "cases_
     if k not in dq:
         fails.append(f"data_quality lacks {k}")
 for cm in r["communities"]:
-    if cm["status"] not in ("feasible", "optimal", "infeasible"):
+    if cm["status"] not in ("feasible", "optimal", "time_limit", "infeasible"):
         fails.append(f"community {cm['id']}: status {cm['status']}")
     if cm["status"] == "infeasible" and not cm.get("reason"):
         fails.append(f"community {cm['id']}: infeasible without a reason")

@@ -398,7 +398,8 @@ static void test_locks(void)
     CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
     double obj, bound;
     bool improved;
-    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, r.k, r.grid, 20, 1e-4, &obj, &bound, &improved), GP_OK);
+    bool timed_out;
+    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, r.k, r.grid, 20, 1e-4, &obj, &bound, &improved, &timed_out), GP_OK);
     CU_ASSERT(r.grid[0] == r.grid[1] && r.grid[0] == r.grid[8]);
     CU_ASSERT(r.grid[62] == r.grid[63]);
     CU_ASSERT(r.grid[0] != r.grid[2] && r.grid[0] != r.grid[62] && r.grid[2] != r.grid[62]);
