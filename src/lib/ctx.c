@@ -155,7 +155,7 @@ static void glpk_error(void *info)
     glp_free_env();
     if (jb)
         longjmp(*jb, 1);
-    abort(); /* unreachable: gp_glpk_begin always sets the jump target */
+    abort(); /* unreachable: gp_glpk_hooks_install always sets the jump target */
 }
 
 void gp_glpk_hooks_install(gp_ctx *ctx, jmp_buf *jb)

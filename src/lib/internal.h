@@ -33,18 +33,18 @@ void gp_log(gp_ctx *ctx, gp_log_level level, const char *fmt, ...)
 const char *gp_geos_lastmsg(gp_ctx *ctx);
 
 /* GLPK guard: GLPK calls abort() on internal errors unless an error hook is
- * set. gp_glpk_begin() installs thread-local hooks that route GLPK's
+ * set. gp_glpk_hooks_install() sets thread-local hooks that route GLPK's
  * terminal output to the log and turn a GLPK error into a longjmp back to
- * the caller. Use as:
- *     if (gp_glpk_begin(ctx) != 0) { ...GLPK failed: clean up... }
+ * the caller (after freeing all of GLPK's memory with glp_free_env). Use:
+ *     jmp_buf jb;
+ *     gp_glpk_hooks_install(ctx, &jb);
+ *     if (setjmp(jb) != 0) { gp_glpk_hooks_remove(); ...GLPK failed... }
  *     ... glp_* calls ...
- *     gp_glpk_end();
- * GLPK memory is freed with glp_free_env() on the error path. */
+ *     gp_glpk_hooks_remove(); */
 #include <setjmp.h>
 extern _Thread_local jmp_buf *gp_glpk_jmp;
 void gp_glpk_hooks_install(gp_ctx *ctx, jmp_buf *jb);
 void gp_glpk_hooks_remove(void);
-#define gp_glpk_begin(ctx, jb) (gp_glpk_hooks_install((ctx), &(jb)), setjmp(jb))
 
 /* ---- small utilities (util.c) ------------------------------------------- */
 

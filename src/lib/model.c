@@ -26,6 +26,8 @@
 #define BOUND_MAX_ATOMS 200
 /* Branch and cut is attempted up to this many atoms. */
 #define SOLVE_MAX_ATOMS 200
+/* Integrality tolerance shared by GLPK and the contiguity check. */
+#define INT_TOL 1e-7
 
 double gp_model_weight(const gp_part_problem *p, int i, double mean)
 {
@@ -107,7 +109,7 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
                 glp_set_col_kind(lp, c, GLP_BV);
         }
     /* locks: the atoms of a group share a centre (tied to the group's
-     * first atom), two groups never do (their first atoms) */
+     * first atom), and a centre takes at most one group's first atom */
     int nl = p->lock ? p->n_locks : 0, nlocked = 0;
     int *rep = nl ? malloc((size_t)nl * sizeof *rep) : NULL;
     if (nl && !rep)
@@ -122,10 +124,10 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
                 nlocked++;
         }
     /* rows: assignment n, count 1, linking n(n-1), bounds 2 per (centre,
-     * bounded attribute), lock ties n per tied atom, lock pairs n per pair */
-    int rows = n + 1 + n * (n - 1) + 2 * nb * n + n * nlocked + n * (nl * (nl - 1) / 2);
+     * bounded attribute), lock ties n per tied atom, lock groups apart n */
+    int rows = n + 1 + n * (n - 1) + 2 * nb * n + n * nlocked + (nl > 1 ? n : 0);
     size_t nz = (size_t)n * n + n + 2 * (size_t)n * (n - 1) + 2 * (size_t)nb * n * (n + 1) +
-                2 * (size_t)n * nlocked + 2 * (size_t)n * (nl * (nl - 1) / 2);
+                2 * (size_t)n * nlocked + (nl > 1 ? (size_t)n * nl : 0);
     int *ia = malloc((nz + 1) * sizeof *ia), *ja = malloc((nz + 1) * sizeof *ja);
     double *ar = malloc((nz + 1) * sizeof *ar);
     if (!ia || !ja || !ar) {
@@ -181,13 +183,11 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
             ++e, ia[e] = r, ja[e] = rep[g] * n + j + 1, ar[e] = -1;
         }
     }
-    for (int g = 0; g < nl; g++)
-        for (int h = g + 1; h < nl; h++)
-            for (int j = 0; j < n; j++) { /* x[rep g][j] + x[rep h][j] <= 1 */
-                glp_set_row_bnds(lp, ++r, GLP_UP, 0, 1);
-                ++e, ia[e] = r, ja[e] = rep[g] * n + j + 1, ar[e] = 1;
-                ++e, ia[e] = r, ja[e] = rep[h] * n + j + 1, ar[e] = 1;
-            }
+    for (int j = 0; nl > 1 && j < n; j++) { /* sum_g x[rep g][j] <= 1: one group per centre */
+        glp_set_row_bnds(lp, ++r, GLP_UP, 0, 1);
+        for (int g = 0; g < nl; g++)
+            ++e, ia[e] = r, ja[e] = rep[g] * n + j + 1, ar[e] = 1;
+    }
     glp_load_matrix(lp, (int)e, ia, ja, ar);
     free(ia), free(ja), free(ar), free(rep);
     return true;
@@ -200,7 +200,8 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
     if (n > BOUND_MAX_ATOMS || k < 1 || k > n)
         return GP_OK;
     jmp_buf jb;
-    if (gp_glpk_begin(ctx, jb) != 0) {
+    gp_glpk_hooks_install(ctx, &jb);
+    if (setjmp(jb) != 0) {
         /* GLPK failed: its environment (the problem with it) is freed */
         gp_glpk_hooks_remove();
         return GP_ERR_SOLVER;
@@ -258,7 +259,7 @@ static void add_cuts(glp_tree *T, cbdata *d)
         d->centre[i] = -1;
         for (int j = 0; j < n; j++) {
             double x = glp_get_col_prim(lp, i * n + j + 1);
-            if (x > 1e-6 && x < 1 - 1e-6)
+            if (x > INT_TOL && x < 1 - INT_TOL)
                 return; /* fractional: branching will decide */
             if (x > 0.5)
                 d->centre[i] = j;
@@ -400,7 +401,8 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
         d.warm[i * n + best_centre[grid[i]] + 1] = 1;
 
     jmp_buf jb;
-    if (gp_glpk_begin(ctx, jb) != 0) {
+    gp_glpk_hooks_install(ctx, &jb);
+    if (setjmp(jb) != 0) {
         gp_glpk_hooks_remove();
         st = GP_ERR_SOLVER;
         goto out;
@@ -433,6 +435,7 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
         io.mip_gap = gap_tol;
         io.tm_lim = left > 0.05 ? (int)fmin(left * 1000, 1e9) : 50;
         io.sr_heur = GLP_OFF; /* its roundings would skip the contiguity cuts */
+        io.tol_int = INT_TOL; /* what GLPK calls integral, the cuts see as such */
         io.br_tech = GLP_BR_DTH;
         io.bt_tech = GLP_BT_BLB;
         rc = glp_intopt(lp, &io);

@@ -47,6 +47,14 @@ bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max, char 
         hi_k = p->n;
     if (p->n_locks > lo_k)
         lo_k = p->n_locks; /* every lock group is a grid of its own */
+    if (p->lock) {
+        /* a grid is a lock group or starts from a free atom */
+        int locked = 0;
+        for (int i = 0; i < p->n; i++)
+            locked += p->lock[i] >= 0;
+        if (p->n_locks + (p->n - locked) < hi_k)
+            hi_k = p->n_locks + (p->n - locked);
+    }
     if (p->n == 0) {
         snprintf(reason, len, "the community has no atoms: no unit lies in it");
         return false;
@@ -344,13 +352,21 @@ static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng,
         seed[0] = first;
     }
     double *dmin = malloc((size_t)n * sizeof *dmin);
-    if (!dmin) {
-        for (int j = placed; j < k; j++)
-            seed[j] = j % n;
+    if (!dmin) { /* out of memory: the first free atoms, in order */
+        int j = placed;
+        for (int i = 0; i < n && j < k; i++) {
+            bool used = nl > 0 && p->lock[i] >= 0;
+            for (int q = 0; q < j && !used; q++)
+                used = seed[q] == i;
+            if (!used)
+                seed[j++] = i;
+        }
         return;
     }
     for (int i = 0; i < n; i++)
         dmin[i] = nl > 0 && p->lock[i] >= 0 ? -1 : DBL_MAX;
+    for (int j0 = 0; j0 < placed; j0++)
+        dmin[seed[j0]] = -1; /* never a seed twice */
     for (int j0 = 0; j0 < placed - 1; j0++) /* distances to all but the last placed seed */
         for (int i = 0; i < n; i++) {
             double d = (p->x[i] - p->x[seed[j0]]) * (p->x[i] - p->x[seed[j0]]) +
@@ -374,9 +390,9 @@ static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng,
                 best = i;
             }
         }
-        if (best < 0) { /* fewer free atoms than grids: cannot happen past the count check */
+        if (best < 0) { /* every free atom is a seed: the count check prevents it */
             for (; j < k; j++)
-                seed[j] = j % n;
+                seed[j] = seed[0];
             break;
         }
         seed[j] = best;

@@ -139,18 +139,19 @@ static void job_free(comm_job *j)
     free(j->lock_names), free(j->full);
 }
 
-static void job_solve(comm_job *j, gp_ctx *tctx)
+/* The community's problem: its atoms less the dedicated ones, renumbered,
+ * with their graph, existing grids and lock groups. False on error
+ * (j->st set). */
+static bool job_build(comm_job *j)
 {
     const gp_dataset *ds = j->ds;
     const gp_community *cm = &ds->comms[j->c];
-    double t0 = gp_now();
     int n = cm->n_atoms, first = cm->first_atom;
     j->p = *j->tmpl;
     j->objective = j->bound = NAN;
-    if (n == 0) {
-        j->p.n = 0;
-        return;
-    }
+    j->p.n = 0;
+    if (n == 0)
+        return true;
     /* dedicated units are grids of their own, outside the search: the
      * problem holds the other atoms, renumbered (full[q] = atom index) */
     j->full = malloc((size_t)n * sizeof *j->full);
@@ -158,7 +159,7 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
     if (!j->full || !pos) {
         free(pos);
         j->st = GP_ERR_NOMEM;
-        return;
+        return false;
     }
     int m = 0;
     for (int i = 0; i < n; i++) {
@@ -186,7 +187,7 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
     if (!j->v || !j->x || !j->y || !j->xadj || !j->adj || (ds->has_existing && !j->existing)) {
         free(pos);
         j->st = GP_ERR_NOMEM;
-        return;
+        return false;
     }
     ne = 0;
     for (int q = 0; q < m; q++) {
@@ -216,7 +217,7 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
             j->lock_names = calloc((size_t)m, sizeof *j->lock_names);
             if (!j->lock || !j->lock_names) {
                 j->st = GP_ERR_NOMEM;
-                return;
+                return false;
             }
             for (int r = 0; r < m; r++)
                 j->lock[r] = -1;
@@ -235,6 +236,18 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
     j->p.y = j->y;
     j->p.xadj = j->xadj;
     j->p.adj = j->adj;
+    return true;
+}
+
+static void job_solve(comm_job *j, gp_ctx *tctx)
+{
+    const gp_dataset *ds = j->ds;
+    const gp_community *cm = &ds->comms[j->c];
+    double t0 = gp_now();
+    int n = cm->n_atoms;
+    if (!job_build(j) || n == 0)
+        return;
+    int m = j->p.n;
     if (m > 0) {
         if (j->n_dedicated > 0 && !graph_connected(&j->p)) {
             /* the dedicated grids cut the rest apart: say so, and write each
@@ -271,7 +284,10 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
                 j->bound = NAN;
         } else if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, left, j->p.gap, &j->objective, &j->bound,
                                   &improved, &j->timed_out) != GP_OK) {
-            j->bound = NAN; /* the heuristic plan stands; only its gap is unknown */
+            /* the heuristic plan stands; only its gap is unknown */
+            gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the heuristic plan is kept",
+                   cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
+            j->bound = NAN;
         }
         j->improved = improved;
     }
@@ -450,7 +466,7 @@ static gp_status partition_all(gp_ctx *ctx, const gp_scenario *sc, const gp_part
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     int started = 0;
     for (long t = 0; th && t < nt; t++)
-        if (pthread_create(&th[t], NULL, worker, &pl) == 0)
+        if (pthread_create(&th[started], NULL, worker, &pl) == 0)
             started++;
     if (started == 0)
         worker(&pl); /* no thread could start: do it here */
@@ -480,47 +496,58 @@ static gp_status partition_all(gp_ctx *ctx, const gp_scenario *sc, const gp_part
 
 typedef struct match { int g, e; double hh; } match;
 
-static int cmp_match(const void *pa, const void *pb)
+static int cmp_pair(const void *pa, const void *pb)
 {
     const match *a = pa, *b = pb;
-    if (a->hh != b->hh)
-        return (a->hh < b->hh) - (a->hh > b->hh);
     if (a->g != b->g)
         return (a->g > b->g) - (a->g < b->g);
     return (a->e > b->e) - (a->e < b->e);
 }
 
+static int cmp_match(const void *pa, const void *pb)
+{
+    const match *a = pa, *b = pb;
+    if (a->hh != b->hh)
+        return (a->hh < b->hh) - (a->hh > b->hh);
+    return cmp_pair(pa, pb);
+}
+
 /* Households moved from the existing plan: each new grid is matched to the
  * existing grid it shares most households with (one to one, greedily);
- * households of atoms whose existing grid is not their new grid's match
- * have moved. */
+ * households of atoms whose existing grid is not their new grid's match,
+ * or that lay in no existing grid, have moved. Memory is linear in atoms. */
 static double households_moved(gp_dataset *ds, const gp_plan *plan)
 {
+    int ng = plan->n_grids, ne = ds->n_existing;
     for (int c = 0; c < ds->n_comms; c++)
         ds->comms[c].hh_moved = NAN;
-    int ng = plan->n_grids, ne = ds->n_existing;
     if (!ds->has_existing || ne == 0 || ng == 0)
         return -1;
-    double *ov = calloc((size_t)ng * (size_t)ne, sizeof *ov);
+    match *m = malloc((size_t)(ds->n_atoms ? ds->n_atoms : 1) * sizeof *m);
     int *gm = malloc((size_t)ng * sizeof *gm);
     char *used = calloc((size_t)ne, 1);
-    match *m = malloc((size_t)ng * (size_t)ne * sizeof *m);
     double moved = -1;
-    if (!ov || !gm || !used || !m)
+    if (!m || !gm || !used)
         goto done;
+    int nm = 0;
     for (int i = 0; i < ds->n_atoms; i++)
         if (ds->atoms[i].existing >= 0)
-            ov[(size_t)ds->atoms[i].grid * ne + ds->atoms[i].existing] += ds->atoms[i].v[GP_A_HH];
-    int nm = 0;
-    for (int g = 0; g < ng; g++) {
-        gm[g] = -1;
-        for (int e = 0; e < ne; e++)
-            if (ov[(size_t)g * ne + e] > 0)
-                m[nm++] = (match){g, e, ov[(size_t)g * ne + e]};
+            m[nm++] = (match){ds->atoms[i].grid, ds->atoms[i].existing, ds->atoms[i].v[GP_A_HH]};
+    if (nm > 1)
+        qsort(m, (size_t)nm, sizeof *m, cmp_pair);
+    int np = 0; /* shared households per (grid, existing grid) */
+    for (int k = 0; k < nm; k++) {
+        if (np > 0 && m[np - 1].g == m[k].g && m[np - 1].e == m[k].e)
+            m[np - 1].hh += m[k].hh;
+        else
+            m[np++] = m[k];
     }
-    qsort(m, (size_t)nm, sizeof *m, cmp_match);
-    for (int k = 0; k < nm; k++)
-        if (gm[m[k].g] < 0 && !used[m[k].e]) {
+    if (np > 1)
+        qsort(m, (size_t)np, sizeof *m, cmp_match);
+    for (int g = 0; g < ng; g++)
+        gm[g] = -1;
+    for (int k = 0; k < np; k++)
+        if (m[k].hh > 0 && gm[m[k].g] < 0 && !used[m[k].e]) {
             gm[m[k].g] = m[k].e;
             used[m[k].e] = 1;
         }
@@ -535,7 +562,7 @@ static double households_moved(gp_dataset *ds, const gp_plan *plan)
         }
     }
 done:
-    free(ov), free(gm), free(used), free(m);
+    free(m), free(gm), free(used);
     return moved;
 }
 
@@ -655,24 +682,40 @@ gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summar
         memset(&tmpl, 0, sizeof tmpl);
         scenario_bounds(sc, &tmpl);
         /* bounds that no plan can meet are found before any search */
-        for (int c = 0; c < ds.n_comms; c++) {
+        /* the same problems a run builds (dedicated units out, locks in) */
+        for (int c = 0; c < ds.n_comms && !st; c++) {
             gp_community *cm = &ds.comms[c];
-            gp_part_problem p = tmpl;
-            double (*v)[GP_NATTR] = malloc((size_t)(cm->n_atoms ? cm->n_atoms : 1) * sizeof *v);
-            if (!v) {
-                st = GP_ERR_NOMEM;
+            comm_job j;
+            memset(&j, 0, sizeof j);
+            j.ds = &ds;
+            j.tmpl = &tmpl;
+            j.c = c;
+            if (!job_build(&j)) {
+                st = j.st;
+                job_free(&j);
                 break;
             }
-            for (int i = 0; i < cm->n_atoms; i++)
-                memcpy(v[i], ds.atoms[cm->first_atom + i].v, sizeof v[i]);
-            p.n = cm->n_atoms;
-            p.v = (const double(*)[GP_NATTR])v;
             int kmin, kmax;
-            bool ok = gp_part_count_range(&p, &kmin, &kmax, cm->reason, sizeof cm->reason);
+            bool ok = true;
+            if (cm->n_atoms == 0) {
+                ok = false;
+                snprintf(cm->reason, sizeof cm->reason, "no unit lies in this community");
+            } else if (j.p.n > 0 && j.n_dedicated > 0 && !graph_connected(&j.p)) {
+                ok = false;
+                snprintf(cm->reason, sizeof cm->reason, "the dedicated units cut the rest of the community apart");
+            } else if (j.p.n > 0) {
+                ok = gp_part_count_range(&j.p, &kmin, &kmax, cm->reason, sizeof cm->reason);
+                for (int g = 0; ok && j.p.lock && g < j.p.n_locks; g++)
+                    if (!gp_part_connected(&j.p, j.p.lock, g)) {
+                        ok = false;
+                        snprintf(cm->reason, sizeof cm->reason, "the units locked to '%s' are not contiguous",
+                                 j.p.lock_names[g]);
+                    }
+            }
             cm->status = ok ? GP_CS_FEASIBLE : GP_CS_INFEASIBLE;
             if (!ok)
                 gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, cm->reason);
-            free(v);
+            job_free(&j);
         }
     }
     if (summary) {
@@ -697,7 +740,12 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
     gp_dataset ds = {0};
     gp_plan plan = {0};
     char *tmp = NULL, *old = NULL;
-    const char *dir = gp_scenario_output_dir(sc);
+    /* "out/demo/" and "out/demo" are the same folder: the temporary one
+     * must be its sibling, not inside it */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", gp_scenario_output_dir(sc));
+    for (size_t l = strlen(dir); l > 1 && dir[l - 1] == '/'; l--)
+        dir[l - 1] = '\0';
     struct stat stt;
     gp_status st = GP_OK;
     if (stat(dir, &stt) == 0 && !S_ISDIR(stt.st_mode))
