@@ -14,8 +14,10 @@
 
 #include "internal.h"
 
-/* Pieces below this share of a unit's inside area are slivers from
- * misaligned boundaries: they are not split off. */
+/* A piece below this share of its unit's inside area and of its
+ * community's area is a sliver from misaligned boundaries: it is not split
+ * off (a unit spread over many small communities is split, since each of
+ * its pieces is a large part of its community). */
 #define SLIVER_SHARE 0.01
 
 typedef struct hits { gp_ivec v; } hits;
@@ -93,6 +95,11 @@ static int cmp_atom_comm(const void *pa, const void *pb)
 }
 
 typedef struct outside { int unit, comm; } outside;
+
+static bool sliver(int comm, double area, double unit_inside, const double *carea)
+{
+    return area < SLIVER_SHARE * unit_inside && area < SLIVER_SHARE * carea[comm];
+}
 
 /* Atoms are stored grouped by community: where each community's run is. */
 static void index_communities(gp_dataset *ds)
@@ -245,11 +252,14 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     int cap = 0, n_out = 0;
     outside *out = NULL;
     double *area = malloc((size_t)ds->n_comms * sizeof *area);
+    double *carea = malloc((size_t)ds->n_comms * sizeof *carea);
     GEOSGeometry **piece = calloc((size_t)ds->n_comms, sizeof *piece);
-    if (!area || !piece) {
+    if (!area || !carea || !piece) {
         st = GP_ERR_NOMEM;
         goto done;
     }
+    for (int c = 0; c < ds->n_comms; c++)
+        GEOSArea_r(h, ds->comms[c].geom, &carea[c]);
     for (int ui = 0; ui < ds->n_units && !st; ui++) {
         gp_unit *u = &ds->units[ui];
         query(ctx, tree, u->geom, &hv);
@@ -276,6 +286,9 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
                              ds->comms[c].id, gp_geos_lastmsg(ctx));
                 break;
             }
+            /* only the area: a shared edge adds lines, a corner a point */
+            if (!(g = gp_geom_polygonal(ctx, g)))
+                continue;
             GEOSArea_r(h, g, &area[k]);
             if (area[k] <= 0) {
                 GEOSGeom_destroy_r(h, g);
@@ -306,11 +319,17 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
             out[n_out++] = (outside){ui, best};
             continue;
         }
-        /* keep pieces above the sliver share; shares over kept pieces */
+        /* keep pieces above the sliver share, and always the largest (a unit
+         * spread thin over many communities still goes somewhere); shares
+         * over kept pieces */
+        int largest = -1;
+        for (int k = 0; k < hv.v.n; k++)
+            if (piece[k] && (largest < 0 || area[k] > area[largest]))
+                largest = k;
         double kept = 0;
         int n_kept = 0, last = -1;
         for (int k = 0; k < hv.v.n; k++)
-            if (piece[k] && area[k] >= SLIVER_SHARE * total) {
+            if (piece[k] && (!sliver(hv.v.v[k], area[k], total, carea) || k == largest)) {
                 kept += area[k];
                 n_kept++;
                 last = k;
@@ -319,7 +338,7 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
         for (int k = 0; k < hv.v.n && !st; k++) {
             if (!piece[k])
                 continue;
-            if (area[k] < SLIVER_SHARE * total) {
+            if (sliver(hv.v.v[k], area[k], total, carea) && k != largest) {
                 GEOSGeom_destroy_r(h, piece[k]);
                 piece[k] = NULL;
                 continue;
@@ -350,6 +369,7 @@ done:
     gp_ivec_free(&hv.v);
     free(out);
     free(area);
+    free(carea);
     free(piece);
     return st;
 }

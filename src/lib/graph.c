@@ -93,9 +93,14 @@ static double alongside(const seg *a, const seg *b, double tol)
     double lo = fmax(0, fmin(t0, t1)), hi = fmin(la, fmax(t0, t1));
     if (hi <= lo)
         return 0;
-    /* offset of b from a's line at the ends of the common stretch */
+    /* the offset of b from a's line varies linearly along the common
+     * stretch: count the part of it where the offset is within tol */
     double dlo = d0 + (d1 - d0) * (lo - t0) / (t1 - t0), dhi = d0 + (d1 - d0) * (hi - t0) / (t1 - t0);
-    return fabs(dlo) <= tol && fabs(dhi) <= tol ? hi - lo : 0;
+    if (fabs(dhi - dlo) < 1e-12)
+        return fabs(dlo) <= tol ? hi - lo : 0;
+    double ta = lo + (-tol - dlo) * (hi - lo) / (dhi - dlo), tb = lo + (tol - dlo) * (hi - lo) / (dhi - dlo);
+    double from = fmax(lo, fmin(ta, tb)), to = fmin(hi, fmax(ta, tb));
+    return to > from ? to - from : 0;
 }
 
 /* sb sorted by xmin. */

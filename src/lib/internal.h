@@ -74,6 +74,11 @@ void gp_ivec_collect(void *item, void *user);
 /* Sorts ascending (query results come in tree order: sort for determinism). */
 void gp_ivec_sort(gp_ivec *a);
 
+/* The polygonal parts of g (overlay and MakeValid results may add lines or
+ * points), as a Polygon or MultiPolygon; NULL when there is none. Takes
+ * ownership of g. */
+GEOSGeometry *gp_geom_polygonal(gp_ctx *ctx, GEOSGeometry *g);
+
 /* Minimal JSON writer (json.c): streams to a FILE with correct escaping. */
 #include <stdio.h>
 typedef struct gp_json {
@@ -200,6 +205,7 @@ typedef struct gp_dataset {
     gp_community *comms; int n_comms;
     gp_atom *atoms; int n_atoms;
     gp_case *cases; int n_cases; int n_cases_unmatched;
+    int n_cases_via_unit;        /* in no atom, given to their unit's largest atom */
     char **case_types; double *case_weights; int n_case_types;
     gp_existing_grid *existing; int n_existing;
     gp_input_info in_units, in_comms, in_cases, in_existing;

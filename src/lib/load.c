@@ -42,7 +42,7 @@ void *gp_open_vector_(const gp_scenario *sc, const char *key)
     /* CSV: points from lon/lat columns, or any geometry from a WKT column */
     const char *path = gp_scn_str(sc, "input", key, "");
     char k[64], ox[160], oy[160], ow[160];
-    const char *csv_opts[] = {ox, oy, ow, "KEEP_GEOM_COLUMNS=NO", NULL};
+    const char *csv_opts[] = {ow, "KEEP_GEOM_COLUMNS=NO", ox, oy, NULL};
     size_t pl = strlen(path);
     bool csv = pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0;
     snprintf(k, sizeof k, "%s.x", key);
@@ -51,6 +51,13 @@ void *gp_open_vector_(const gp_scenario *sc, const char *key)
     snprintf(oy, sizeof oy, "Y_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "lat,latitude,y"));
     snprintf(k, sizeof k, "%s.wkt", key);
     snprintf(ow, sizeof ow, "GEOM_POSSIBLE_NAMES=%s", gp_scn_str(sc, "input", k, "wkt,geometry,geom,the_geom"));
+    /* coordinate columns make points: only for cases, or when named, so a
+     * polygon CSV with lon/lat columns beside its WKT stays polygons */
+    char kx[64], ky[64];
+    snprintf(kx, sizeof kx, "%s.x", key);
+    snprintf(ky, sizeof ky, "%s.y", key);
+    if (strcmp(key, "cases") != 0 && !gp_scenario_get(sc, "input", kx) && !gp_scenario_get(sc, "input", ky))
+        csv_opts[2] = NULL;
     return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, csv ? csv_opts : NULL, NULL);
 }
 
@@ -229,35 +236,6 @@ static GEOSGeometry *read_geom(gp_ctx *ctx, src *s, gp_proj *pj, OGRFeatureH f, 
     return p;
 }
 
-/* Keeps only the polygonal parts of g (MakeValid may add lines or points). */
-static GEOSGeometry *polygonal_part(gp_ctx *ctx, GEOSGeometry *g)
-{
-    int t = GEOSGeomTypeId_r(ctx->geos, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return g;
-    int n = GEOSGetNumGeometries_r(ctx->geos, g);
-    GEOSGeometry **parts = calloc((size_t)n + 1, sizeof *parts);
-    int k = 0;
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *c = GEOSGetGeometryN_r(ctx->geos, g, i);
-        int ct = GEOSGeomTypeId_r(ctx->geos, c);
-        if (ct == GEOS_POLYGON)
-            parts[k++] = GEOSGeom_clone_r(ctx->geos, c);
-        else if (ct == GEOS_MULTIPOLYGON)
-            for (int j = 0; j < GEOSGetNumGeometries_r(ctx->geos, c); j++) {
-                GEOSGeometry **np = realloc(parts, ((size_t)n + (size_t)k + 2) * sizeof *parts);
-                if (!np)
-                    break;
-                parts = np;
-                parts[k++] = GEOSGeom_clone_r(ctx->geos, GEOSGetGeometryN_r(ctx->geos, c, j));
-            }
-    }
-    GEOSGeometry *r = parts ? GEOSGeom_createCollection_r(ctx->geos, GEOS_MULTIPOLYGON, parts, (unsigned)k) : NULL;
-    free(parts);
-    GEOSGeom_destroy_r(ctx->geos, g);
-    return r;
-}
-
 /* Makes g valid; *repaired is set when it was not. */
 static GEOSGeometry *repair(gp_ctx *ctx, GEOSGeometry *g, bool *repaired)
 {
@@ -267,7 +245,7 @@ static GEOSGeometry *repair(gp_ctx *ctx, GEOSGeometry *g, bool *repaired)
     *repaired = true;
     GEOSGeometry *v = GEOSMakeValid_r(ctx->geos, g);
     GEOSGeom_destroy_r(ctx->geos, g);
-    return v ? polygonal_part(ctx, v) : NULL;
+    return v ? gp_geom_polygonal(ctx, v) : NULL; /* nothing polygonal left: cannot be repaired */
 }
 
 /* Appends "what:label" to a list of strings; false when out of memory. */
@@ -719,15 +697,29 @@ gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, 
         }
         long long fid = OGR_F_GetFID(f);
         OGR_F_Destroy(f);
-        if (st || !g || out->n >= cap) {
+        if (st || !g) {
             if (g)
                 GEOSGeom_destroy_r(ctx->geos, g);
-            if (!st && !g)
+            if (!st)
                 memset(v, 0, (size_t)nf * sizeof *v);
             continue;
         }
         out->g[out->n] = g;
         out->fid[out->n++] = fid;
+        if (out->n == cap) { /* the layer holds more than it said */
+            cap *= 2;
+            GEOSGeometry **ng = realloc(out->g, (size_t)cap * sizeof *ng);
+            if (ng)
+                out->g = ng;
+            long long *nfid = realloc(out->fid, (size_t)cap * sizeof *nfid);
+            if (nfid)
+                out->fid = nfid;
+            double *nv = realloc(out->v, (size_t)cap * (size_t)(nf ? nf : 1) * sizeof *nv);
+            if (nv)
+                out->v = nv;
+            if (!ng || !nfid || !nv)
+                st = GP_ERR_NOMEM;
+        }
     }
 done:
     gp_proj_destroy(pj);

@@ -212,6 +212,8 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
     gp_json_int(&j, ds->n_bridges);
     gp_json_key(&j, "cases_unmatched");
     gp_json_int(&j, ds->n_cases_unmatched);
+    gp_json_key(&j, "cases_via_unit");
+    gp_json_int(&j, ds->n_cases_via_unit);
     gp_json_key(&j, "repaired");
     gp_json_arr_begin(&j);
     for (int i = 0; i < ds->n_repaired_ids; i++)

@@ -45,26 +45,6 @@ static GEOSGeometry *cell_polygon(gp_ctx *ctx, bool hex, double size, long i, lo
     return ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
 }
 
-/* Keeps the polygonal part of an intersection result (may be NULL). */
-static GEOSGeometry *polygonal(gp_ctx *ctx, GEOSGeometry *g)
-{
-    GEOSContextHandle_t h = ctx->geos;
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return g;
-    int n = GEOSGetNumGeometries_r(h, g), k = 0;
-    GEOSGeometry **parts = malloc((size_t)(n ? n : 1) * sizeof *parts);
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *c = GEOSGetGeometryN_r(h, g, i);
-        if (GEOSGeomTypeId_r(h, c) == GEOS_POLYGON)
-            parts[k++] = GEOSGeom_clone_r(h, c);
-    }
-    GEOSGeometry *r = parts && k ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k) : NULL;
-    free(parts);
-    GEOSGeom_destroy_r(h, g);
-    return r;
-}
-
 typedef struct cellpiece {
     GEOSGeometry *g;
     double area, x0, y0, x1, y1;
@@ -128,7 +108,7 @@ static void merge_small(gp_ctx *ctx, cellpiece *p, int n, double cell_area)
         GEOSGeom_destroy_r(h, p[best].g);
         p[s].g = NULL;
         p[s].dead = true;
-        if (!u || !(u = polygonal(ctx, u))) {
+        if (!u || !(u = gp_geom_polygonal(ctx, u))) {
             p[best].dead = true; /* cannot happen with valid pieces; drop the pair */
             p[best].g = NULL;
             continue;
@@ -202,7 +182,7 @@ gp_status gp_cells_make(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds,
                                      gp_geos_lastmsg(ctx));
                         break;
                     }
-                    g = polygonal(ctx, g);
+                    g = gp_geom_polygonal(ctx, g);
                     if (!g)
                         continue;
                 }

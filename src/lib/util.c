@@ -195,3 +195,42 @@ void gp_ivec_free(gp_ivec *a)
     a->v = NULL;
     a->n = a->cap = 0;
 }
+
+GEOSGeometry *gp_geom_polygonal(gp_ctx *ctx, GEOSGeometry *g)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    int t = GEOSGeomTypeId_r(h, g);
+    if ((t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) && !GEOSisEmpty_r(h, g))
+        return g;
+    GEOSGeometry **parts = NULL;
+    int k = 0, cap = 0;
+    bool ok = true;
+    int n = GEOSGetNumGeometries_r(h, g);
+    for (int i = 0; ok && i < n; i++) {
+        const GEOSGeometry *c = GEOSGetGeometryN_r(h, g, i);
+        int ct = GEOSGeomTypeId_r(h, c);
+        int m = ct == GEOS_POLYGON ? 1 : ct == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(h, c) : 0;
+        for (int j = 0; ok && j < m; j++) {
+            const GEOSGeometry *poly = ct == GEOS_POLYGON ? c : GEOSGetGeometryN_r(h, c, j);
+            if (GEOSisEmpty_r(h, poly))
+                continue;
+            if (k == cap) {
+                cap = cap ? cap * 2 : 8;
+                GEOSGeometry **np = realloc(parts, (size_t)cap * sizeof *np);
+                if (!np) {
+                    ok = false;
+                    break;
+                }
+                parts = np;
+            }
+            parts[k++] = GEOSGeom_clone_r(h, poly);
+        }
+    }
+    GEOSGeometry *r = ok && k ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k) : NULL;
+    if (!r)
+        for (int i = 0; i < k; i++)
+            GEOSGeom_destroy_r(h, parts[i]);
+    free(parts);
+    GEOSGeom_destroy_r(h, g);
+    return r;
+}

@@ -198,9 +198,11 @@ static void test_csv(void)
     snprintf(units, sizeof units, "%s/units.csv", dir);
     snprintf(cases, sizeof cases, "%s/cases.csv", dir);
     FILE *f = fopen(units, "w");
-    fputs("uid,hh,WKT\n"
-          "a,12,\"POLYGON((126 45,126.001 45,126.001 45.001,126 45.001,126 45))\"\n"
-          "b,30,\"POLYGON((126.001 45,126.002 45,126.002 45.001,126.001 45.001,126.001 45))\"\n", f);
+    /* lon/lat columns beside the WKT (label points) must not turn the
+     * polygons into points */
+    fputs("uid,hh,lon,lat,WKT\n"
+          "a,12,126.0005,45.0005,\"POLYGON((126 45,126.001 45,126.001 45.001,126 45.001,126 45))\"\n"
+          "b,30,126.0015,45.0005,\"POLYGON((126.001 45,126.002 45,126.002 45.001,126.001 45.001,126.001 45))\"\n", f);
     fclose(f);
     f = fopen(cases, "w");
     fputs("id,kind,longitude,latitude\n1,dispute,126.0005,45.0005\n2,sanitation,126.0015,45.0002\n"

@@ -98,6 +98,8 @@ static void test_sf(void)
     /* every case is in an atom or counted as outside */
     CU_ASSERT_EQUAL(ds.n_cases, 13472);
     CU_ASSERT_DOUBLE_EQUAL(cases + ds.n_cases_unmatched, 13472, 0);
+    /* only the incidents outside every block group stay out of the plan */
+    CU_ASSERT_EQUAL(ds.n_cases_unmatched, 18);
     CU_ASSERT(ds.n_atoms >= 579);
     CU_ASSERT_EQUAL(disconnected_communities(&ds), 0);
     printf("\n    SF: %d atoms, %d cases outside, %d units outside, %.0f population moved, %d bridges, %d repaired\n",

@@ -230,12 +230,66 @@ static void test_adjacency(void)
     gp_ctx_destroy(ctx);
 }
 
+/* Review cases: a unit spread thin over many communities keeps its counts;
+ * pieces touching another community along an edge stay polygons; a gap
+ * that widens past the tolerance still joins neighbours where it is
+ * narrow enough. */
+static void test_edge_cases(void)
+{
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    gp_dataset ds = {0};
+    char id[16];
+    for (int r = 0; r < 11; r++)
+        for (int c = 0; c < 11; c++) {
+            snprintf(id, sizeof id, "C%d_%d", r, c);
+            add_comm(ctx, &ds, id, c * 10, r * 10, c * 10 + 10, r * 10 + 10);
+        }
+    add_unit(ctx, &ds, "wide", 0, 0, 110, 110, 1000, 2000); /* 121 pieces of < 1% each */
+    add_unit(ctx, &ds, "edge", 0, 110, 10, 120, 5, 5);       /* touches C10_0 along its top edge only */
+    gp_scenario *sc = scenario(ctx, NULL);
+    gp_status ast = gp_atomize(ctx, sc, &ds);
+    if (ast)
+        fprintf(stderr, "\n[%s]\n", gp_ctx_errmsg(ctx));
+    CU_ASSERT_EQUAL_FATAL(ast, GP_OK);
+    double hh = 0;
+    for (int i = 0; i < ds.n_atoms; i++) {
+        hh += ds.atoms[i].v[GP_A_HH];
+        int t = GEOSGeomTypeId_r(ctx->geos, ds.atoms[i].geom);
+        CU_ASSERT(t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON);
+    }
+    CU_ASSERT_DOUBLE_EQUAL(hh, 1005, 1e-9);
+    gp_scenario_destroy(sc);
+    gp_dataset_free(ctx, &ds);
+
+    /* two blocks whose facing sides drift from 0.5 m to 1.5 m apart over
+     * 50 m: within 1 m for 25 m, so neighbours */
+    gp_dataset d2 = {0};
+    add_comm(ctx, &d2, "A", -10, -10, 200, 200);
+    add_unit(ctx, &d2, "w", 0, 0, 50, 50, 1, 1);
+    d2.units = realloc(d2.units, 2 * sizeof *d2.units);
+    memset(&d2.units[1], 0, sizeof d2.units[1]);
+    d2.units[1].id = gp_strdup("e");
+    d2.units[1].geom = wkt(ctx, "POLYGON((50.5 0,100 0,100 50,51.5 50,50.5 0))");
+    d2.units[1].hh = d2.units[1].pop = 1;
+    d2.n_units = 2;
+    sc = scenario(ctx, "[atoms]\nsnap = 1\n");
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &d2), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, sc, &d2), GP_OK);
+    CU_ASSERT(adjacent(&d2, "w", "e"));
+    CU_ASSERT_EQUAL(d2.n_bridges, 0);
+    gp_scenario_destroy(sc);
+    gp_dataset_free(ctx, &d2);
+    gp_ctx_destroy(ctx);
+}
+
 void register_spatial_suite(void)
 {
     static const cu_case cases[] = {{"unit split 30/70", test_split_30_70},
                                     {"slivers and edges", test_sliver_not_split},
                                     {"cases and workload", test_cases_and_workload},
                                     {"adjacency and bridges", test_adjacency},
+                                    {"edge cases", test_edge_cases},
                                     {NULL, NULL}};
     cu_add_suite("spatial", cases);
 }
