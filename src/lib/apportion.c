@@ -246,6 +246,10 @@ gp_status gp_apportion(gp_ctx *ctx, GEOSGeometry *const *units, const double *uv
             hv.v[k]--;
         gp_ivec_sort(&hv);
         const GEOSPreparedGeometry *pu = hv.n ? GEOSPrepare_r(h, units[u]) : NULL;
+        if (hv.n && !pu) {
+            st = gp_fail(ctx, GP_ERR_GEOS, "source polygon %d cannot be prepared: %s", u, gp_geos_lastmsg(ctx));
+            break;
+        }
         int first = ps.n;
         double total = 0, wtotal = 0;
         for (int k = 0; k < hv.n; k++) {

@@ -166,8 +166,19 @@ gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpola
     gp_status st = as_scenario(ctx, o, &sc);
     if (st)
         goto done;
-    if (o->crs && strcmp(o->crs, "auto") != 0)
+    if (o->crs && strcmp(o->crs, "auto") != 0) {
+        /* areas are measured in it: it must be projected, in metres */
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        bool ok = OSRSetFromUserInput(srs, o->crs) == OGRERR_NONE && OSRIsProjected(srs) &&
+                  fabs(OSRGetLinearUnits(srs, NULL) - 1.0) < 1e-9;
+        OSRDestroySpatialReference(srs);
+        if (!ok) {
+            st = gp_fail(ctx, GP_ERR_CRS, "--crs %s: the working CRS must be projected in metres (e.g. a UTM zone), "
+                         "or auto", o->crs);
+            goto done;
+        }
         snprintf(crs, sizeof crs, "%s", o->crs);
+    }
     if ((st = gp_read_polygons(ctx, sc, "communities", crs, sizeof crs, NULL, 0, &tg)) ||
         (st = gp_read_polygons(ctx, sc, "units", crs, sizeof crs, o->fields, o->n_fields, &src)))
         goto done;

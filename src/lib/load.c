@@ -533,7 +533,7 @@ static gp_status load_cases(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     char label[64];
-    int no_geom = 0;
+    int no_geom = 0, multi = 0;
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         snprintf(label, sizeof label, "FID %lld", (long long)OGR_F_GetFID(f));
         GEOSGeometry *g = read_geom(ctx, s, pj, f, label, false, &st);
@@ -561,6 +561,8 @@ static gp_status load_cases(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             cap *= 2;
         }
         const GEOSGeometry *pt = GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT ? g : GEOSGetGeometryN_r(ctx->geos, g, 0);
+        if (pt != g && GEOSGetNumGeometries_r(ctx->geos, g) > 1)
+            multi++;
         gp_case *c = &ds->cases[ds->n_cases++];
         GEOSGeomGetX_r(ctx->geos, pt, &c->x);
         GEOSGeomGetY_r(ctx->geos, pt, &c->y);
@@ -570,6 +572,8 @@ static gp_status load_cases(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     }
     if (no_geom)
         gp_log(ctx, GP_LOG_WARN, "%s: %d cases without a location were skipped", s->path, no_geom);
+    if (multi)
+        gp_log(ctx, GP_LOG_WARN, "%s: %d cases are multipoints: each is placed at its first point", s->path, multi);
     /* weights: [case_weights] TYPE = w; "default" for types not listed */
     double def = gp_scn_num(sc, "case_weights", "default", 1.0);
     ds->case_weights = malloc((size_t)(ds->n_case_types ? ds->n_case_types : 1) * sizeof *ds->case_weights);
