@@ -570,6 +570,32 @@ static double objective(const state *s, double i0)
     return f;
 }
 
+/* Repair (lower the violation; when stuck, spread the load, which opens
+ * new improving moves, and try again), then improve the objective without
+ * raising the violation. */
+static void local_search(state *s, double deadline, double i0)
+{
+    for (int round = 0; round < 50 && total_viol(s) > 0 && now_s() < deadline; round++) {
+        for (int it = 0; it < 500 && total_viol(s) > 0 && now_s() < deadline; it++)
+            if (improve_pass(s, 0, i0) == 0)
+                break;
+        if (total_viol(s) <= 0)
+            break;
+        int moved = 0;
+        for (int it = 0; it < 20 && now_s() < deadline; it++) {
+            int m = improve_pass(s, 2, i0);
+            moved += m;
+            if (m == 0)
+                break;
+        }
+        if (moved == 0)
+            break;
+    }
+    for (int it = 0; it < 200 && now_s() < deadline; it++)
+        if (improve_pass(s, 1, i0) == 0)
+            break;
+}
+
 /* One restart: grow, repair, improve. */
 static void solve_once(state *s, int attempt, unsigned long long *rng, double deadline, double *i0)
 {
@@ -590,27 +616,7 @@ static void solve_once(state *s, int attempt, unsigned long long *rng, double de
             t += inertia_of(s->sw[g], s->sx[g], s->sy[g], s->sxx[g]);
         *i0 = t > 0 ? t : 1.0;
     }
-    /* repair: lower the violation; when stuck, spread the load (which
-     * opens new improving moves) and try again */
-    for (int round = 0; round < 50 && total_viol(s) > 0 && now_s() < deadline; round++) {
-        for (int it = 0; it < 500 && total_viol(s) > 0 && now_s() < deadline; it++)
-            if (improve_pass(s, 0, *i0) == 0)
-                break;
-        if (total_viol(s) <= 0)
-            break;
-        int moved = 0;
-        for (int it = 0; it < 20 && now_s() < deadline; it++) {
-            int m = improve_pass(s, 2, *i0);
-            moved += m;
-            if (m == 0)
-                break;
-        }
-        if (moved == 0)
-            break;
-    }
-    for (int it = 0; it < 200 && now_s() < deadline; it++)
-        if (improve_pass(s, 1, *i0) == 0)
-            break;
+    local_search(s, deadline, *i0);
 }
 
 /* Rebalancing: start from the plan in force (atoms without an existing
@@ -668,25 +674,7 @@ static bool rebalance(const gp_part_problem *p, int kmin, int kmax, double deadl
         for (int g = 0; g < k; g++)
             i0 += inertia_of(s.sw[g], s.sx[g], s.sy[g], s.sxx[g]);
         i0 = i0 > 0 ? i0 : 1.0;
-        for (int round = 0; round < 50 && total_viol(&s) > 0 && now_s() < deadline; round++) {
-            for (int it = 0; it < 500 && total_viol(&s) > 0 && now_s() < deadline; it++)
-                if (improve_pass(&s, 0, i0) == 0)
-                    break;
-            if (total_viol(&s) <= 0)
-                break;
-            int moved = 0;
-            for (int it = 0; it < 20 && now_s() < deadline; it++) {
-                int m = improve_pass(&s, 2, i0);
-                moved += m;
-                if (m == 0)
-                    break;
-            }
-            if (moved == 0)
-                break;
-        }
-        for (int it = 0; it < 200 && now_s() < deadline; it++)
-            if (improve_pass(&s, 1, i0) == 0)
-                break;
+        local_search(&s, deadline, i0);
         ok = total_viol(&s) <= 0;
         if (ok) {
             memcpy(res->grid, s.g, (size_t)n * sizeof *s.g);
