@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "cu_tester.h"
+#include "internal.h"
 
 void cu_add_suite(const char *name, const cu_case *cases)
 {
@@ -29,4 +30,13 @@ const char *cu_shared_dir(void)
     snprintf(probe, sizeof probe, "%s/datasets/README.md", d);
     struct stat st;
     return stat(probe, &st) == 0 ? d : NULL;
+}
+
+GEOSGeometry *cu_wkt(gp_ctx *ctx, const char *s)
+{
+    GEOSWKTReader *r = GEOSWKTReader_create_r(ctx->geos);
+    GEOSGeometry *g = GEOSWKTReader_read_r(ctx->geos, r, s);
+    GEOSWKTReader_destroy_r(ctx->geos, r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    return g;
 }

@@ -9,14 +9,7 @@
 #include "cu_tester.h"
 #include "internal.h"
 
-static GEOSGeometry *wkt(gp_ctx *ctx, const char *s)
-{
-    GEOSWKTReader *r = GEOSWKTReader_create_r(ctx->geos);
-    GEOSGeometry *g = GEOSWKTReader_read_r(ctx->geos, r, s);
-    GEOSWKTReader_destroy_r(ctx->geos, r);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-    return g;
-}
+#define wkt cu_wkt
 
 static char *box(double x0, double y0, double x1, double y1)
 {

@@ -16,6 +16,11 @@ void register_realdata_suite(void);
 typedef struct { const char *name; CU_TestFunc fn; } cu_case;
 void cu_add_suite(const char *name, const cu_case *cases);
 
+/* A geometry from WKT in ctx's GEOS handle; fails the test if unreadable. */
+struct gp_ctx;
+struct GEOSGeom_t;
+struct GEOSGeom_t *cu_wkt(struct gp_ctx *ctx, const char *wkt);
+
 /* The source tree and the shared data folder (NULL when absent). */
 const char *cu_source_dir(void);
 const char *cu_shared_dir(void);
