@@ -50,8 +50,10 @@ static gp_status add_atom(gp_ctx *ctx, gp_dataset *ds, int *cap, int unit, int c
     if (ds->n_atoms == *cap) {
         int nc = *cap ? *cap * 2 : 256;
         gp_atom *a = realloc(ds->atoms, (size_t)nc * sizeof *a);
-        if (!a)
+        if (!a) {
+            GEOSGeom_destroy_r(ctx->geos, g); /* the atom owns g, even when it fails */
             return GP_ERR_NOMEM;
+        }
         ds->atoms = a;
         *cap = nc;
     }
@@ -66,8 +68,10 @@ static gp_status add_atom(gp_ctx *ctx, gp_dataset *ds, int *cap, int unit, int c
     } else {
         a->id = gp_strdup(uid);
     }
-    if (!a->id)
+    if (!a->id) {
+        GEOSGeom_destroy_r(ctx->geos, g);
         return GP_ERR_NOMEM;
+    }
     a->unit = unit;
     a->community = comm;
     a->v[GP_A_HH] = share_hh;
@@ -365,6 +369,9 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     index_communities(ds);
     st = place_outside(ctx, ds, out, n_out);
 done:
+    for (int k = 0; piece && k < ds->n_comms; k++) /* pieces of a unit cut short by an error */
+        if (piece[k])
+            GEOSGeom_destroy_r(h, piece[k]);
     GEOSSTRtree_destroy_r(h, tree);
     gp_ivec_free(&hv.v);
     free(out);

@@ -467,6 +467,9 @@ static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         if (st) {
             if (g)
                 GEOSGeom_destroy_r(ctx->geos, g);
+            free(c->id); /* not counted yet: not freed with the dataset */
+            free(c->name);
+            c->id = c->name = NULL;
             return st;
         }
         c->geom = g;
