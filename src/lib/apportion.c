@@ -347,3 +347,39 @@ done:
     free(b1.x), free(b1.y), free(b2.x), free(b2.y);
     return st;
 }
+
+gp_status gp_weights_take(gp_ctx *ctx, gp_polys *p, gp_weights *w)
+{
+    memset(w, 0, sizeof *w);
+    w->geoms = malloc((size_t)(p->n ? p->n : 1) * sizeof *w->geoms);
+    w->w = malloc((size_t)(p->n ? p->n : 1) * sizeof *w->w);
+    w->tree = GEOSSTRtree_create_r(ctx->geos, 10);
+    if (!w->geoms || !w->w || !w->tree) {
+        gp_weights_free(ctx, w);
+        return GP_ERR_NOMEM;
+    }
+    for (int i = 0; i < p->n; i++) {
+        double v = p->v[(size_t)i * (size_t)(p->nf ? p->nf : 1)];
+        if (v <= 0) { /* weighs nothing: no part in any share */
+            GEOSGeom_destroy_r(ctx->geos, p->g[i]);
+            continue;
+        }
+        w->geoms[w->n] = p->g[i];
+        w->w[w->n] = v;
+        GEOSSTRtree_insert_r(ctx->geos, w->tree, w->geoms[w->n], (void *)(intptr_t)w->n);
+        w->n++;
+    }
+    p->n = 0; /* the geometries are w's now, or gone */
+    return GP_OK;
+}
+
+void gp_weights_free(gp_ctx *ctx, gp_weights *w)
+{
+    for (int i = 0; i < w->n; i++)
+        GEOSGeom_destroy_r(ctx->geos, w->geoms[i]);
+    free(w->geoms);
+    free(w->w);
+    if (w->tree)
+        GEOSSTRtree_destroy_r(ctx->geos, w->tree);
+    memset(w, 0, sizeof *w);
+}

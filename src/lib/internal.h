@@ -249,10 +249,15 @@ typedef struct gp_polys {
 } gp_polys;
 /* Reads [input] KEY (with its .layer/.crs/.x/.y/.wkt keys): polygons and
  * the named fields. crs: the target CRS, or "" to pick the UTM zone of the
- * layer's centre (written back). */
+ * layer's centre (written back). Repairs are counted in out, and listed in
+ * notes when given. */
 gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, char *crs, size_t crs_len,
-                           const char *const *fields, int nf, gp_polys *out);
+                           const char *const *fields, int nf, gp_polys *out, gp_dataset *notes);
 void gp_polys_free(gp_ctx *ctx, gp_polys *p);
+/* Moves the polygons of p with a positive weight (its first field) into w
+ * and indexes them; p keeps nothing to free but its arrays. */
+gp_status gp_weights_take(gp_ctx *ctx, gp_polys *p, gp_weights *w);
+void gp_weights_free(gp_ctx *ctx, gp_weights *w);
 /* Opens [input] KEY with GDAL (CSV columns from the scenario); NULL on
  * failure, with GDAL's message in CPLGetLastErrorMsg(). */
 void *gp_open_vector_(const gp_scenario *sc, const char *key);

@@ -179,8 +179,8 @@ gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpola
         }
         snprintf(crs, sizeof crs, "%s", o->crs);
     }
-    if ((st = gp_read_polygons(ctx, sc, "communities", crs, sizeof crs, NULL, 0, &tg)) ||
-        (st = gp_read_polygons(ctx, sc, "units", crs, sizeof crs, o->fields, o->n_fields, &src)))
+    if ((st = gp_read_polygons(ctx, sc, "communities", crs, sizeof crs, NULL, 0, &tg, NULL)) ||
+        (st = gp_read_polygons(ctx, sc, "units", crs, sizeof crs, o->fields, o->n_fields, &src, NULL)))
         goto done;
     if (tg.n == 0) {
         st = gp_fail(ctx, GP_ERR_INPUT, "%s: no target polygons", o->target);
@@ -188,18 +188,9 @@ gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpola
     }
     if (o->weights) {
         const char *wf[] = {o->weights_field};
-        if ((st = gp_read_polygons(ctx, sc, "weights", crs, sizeof crs, wf, 1, &wp)))
+        if ((st = gp_read_polygons(ctx, sc, "weights", crs, sizeof crs, wf, 1, &wp, NULL)) ||
+            (st = gp_weights_take(ctx, &wp, &w)))
             goto done;
-        w.geoms = wp.g;
-        w.w = wp.v;
-        w.n = wp.n;
-        w.tree = GEOSSTRtree_create_r(ctx->geos, 10);
-        if (!w.tree) {
-            st = GP_ERR_NOMEM;
-            goto done;
-        }
-        for (int i = 0; i < w.n; i++)
-            GEOSSTRtree_insert_r(ctx->geos, w.tree, w.geoms[i], (void *)(intptr_t)i);
     }
     int nf = o->n_fields;
     tval = calloc((size_t)tg.n * (size_t)nf, sizeof *tval);
@@ -255,8 +246,7 @@ done:
     free(tmp);
     free(tval);
     free(moved);
-    if (w.tree)
-        GEOSSTRtree_destroy_r(ctx->geos, w.tree);
+    gp_weights_free(ctx, &w);
     gp_polys_free(ctx, &src);
     gp_polys_free(ctx, &tg);
     gp_polys_free(ctx, &wp);

@@ -640,7 +640,7 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
 }
 
 gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, char *crs, size_t crs_len,
-                           const char *const *fields, int nf, gp_polys *out)
+                           const char *const *fields, int nf, gp_polys *out, gp_dataset *notes)
 {
     memset(out, 0, sizeof *out);
     GDALAllRegister();
@@ -700,7 +700,10 @@ gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, 
             st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has counts but no geometry", s.path, label);
         if (rep) {
             out->repaired++;
-            gp_log(ctx, GP_LOG_WARN, "%s: feature %s: invalid polygon repaired", s.path, label);
+            if (notes)
+                note_repair(ctx, notes, &s, label);
+            else
+                gp_log(ctx, GP_LOG_WARN, "%s: feature %s: invalid polygon repaired", s.path, label);
         }
         long long fid = OGR_F_GetFID(f);
         OGR_F_Destroy(f);
@@ -747,48 +750,6 @@ void gp_polys_free(gp_ctx *ctx, gp_polys *p)
     free(p->info.layer);
     free(p->info.crs);
     memset(p, 0, sizeof *p);
-}
-
-static gp_status load_weights(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
-{
-    int w_i;
-    gp_status st = src_field(ctx, sc, s, "field", NULL, &w_i);
-    if (st)
-        return st;
-    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    gp_weights *w = &ds->weights;
-    w->geoms = calloc((size_t)(cap > 0 ? cap : 1), sizeof *w->geoms);
-    w->w = calloc((size_t)(cap > 0 ? cap : 1), sizeof *w->w);
-    w->tree = GEOSSTRtree_create_r(ctx->geos, 10);
-    if (!w->geoms || !w->w || !w->tree)
-        return GP_ERR_NOMEM;
-    OGR_L_ResetReading(s->lyr);
-    OGRFeatureH f;
-    char label[64];
-    while (!st && (f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
-        snprintf(label, sizeof label, "FID %lld", (long long)OGR_F_GetFID(f));
-        double val = 0;
-        st = read_count(ctx, s, f, w_i, label, &val);
-        GEOSGeometry *g = st ? NULL : read_geom(ctx, s, pj, f, label, true, &st);
-        bool rep = false;
-        if (!st && g && !(g = repair(ctx, g, &rep)))
-            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s: invalid polygon that GEOS cannot repair", s->path,
-                         label);
-        OGR_F_Destroy(f);
-        if (rep)
-            note_repair(ctx, ds, s, label);
-        if (st || !g || val <= 0 || w->n >= cap) {
-            if (g)
-                GEOSGeom_destroy_r(ctx->geos, g);
-            continue;
-        }
-        w->geoms[w->n] = g;
-        w->w[w->n] = val;
-        GEOSSTRtree_insert_r(ctx->geos, w->tree, g, (void *)(intptr_t)w->n);
-        w->n++;
-    }
-    ds->has_weights = st == GP_OK;
-    return st;
 }
 
 gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
@@ -842,21 +803,34 @@ gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     pj = NULL;
     src_close(&s);
 
-    static const char *rest[] = {"communities", "cases", "existing_plan", "weights"};
-    for (int i = 0; i < 4; i++) {
+    static const char *rest[] = {"communities", "cases", "existing_plan"};
+    for (int i = 0; i < 3; i++) {
         if (!gp_scenario_get(sc, "input", rest[i]))
             continue;
         if ((st = src_open(ctx, sc, rest[i], &s)) || (st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj)))
             goto done;
-        gp_input_info *ins[] = {&ds->in_comms, &ds->in_cases, &ds->in_existing, &ds->in_weights};
+        gp_input_info *ins[] = {&ds->in_comms, &ds->in_cases, &ds->in_existing};
         info_fill(&s, ins[i]);
         st = i == 0 ? load_comms(ctx, sc, ds, pj, &s)
            : i == 1 ? load_cases(ctx, sc, ds, pj, &s)
-           : i == 2 ? load_existing(ctx, sc, ds, pj, &s)
-                    : load_weights(ctx, sc, ds, pj, &s);
+                    : load_existing(ctx, sc, ds, pj, &s);
         gp_proj_destroy(pj);
         pj = NULL;
         src_close(&s);
+        if (st)
+            goto done;
+    }
+    if (gp_scenario_get(sc, "input", "weights")) {
+        const char *wf[] = {gp_scn_str(sc, "input", "weights.field", "")};
+        gp_polys wp;
+        st = gp_read_polygons(ctx, sc, "weights", ds->crs, sizeof ds->crs, wf, 1, &wp, ds);
+        if (!st) {
+            ds->in_weights = wp.info; /* the strings move with it */
+            memset(&wp.info, 0, sizeof wp.info);
+            st = gp_weights_take(ctx, &wp, &ds->weights);
+            ds->has_weights = st == GP_OK;
+        }
+        gp_polys_free(ctx, &wp);
         if (st)
             goto done;
     }
@@ -929,12 +903,6 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     gp_ivec_free(&ds->moved_units);
     gp_ivec_free(&ds->moved_to);
     gp_ivec_free(&ds->bridges);
-    for (int i = 0; i < ds->weights.n; i++)
-        if (ds->weights.geoms[i])
-            GEOSGeom_destroy_r(h, ds->weights.geoms[i]);
-    free(ds->weights.geoms);
-    free(ds->weights.w);
-    if (ds->weights.tree)
-        GEOSSTRtree_destroy_r(h, ds->weights.tree);
+    gp_weights_free(ctx, &ds->weights);
     memset(ds, 0, sizeof *ds);
 }

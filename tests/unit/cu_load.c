@@ -239,9 +239,55 @@ static void test_csv(void)
     rmdir(dir);
 }
 
+/* Dasymetric weights through the scenario: a weights layer that covers
+ * only the east half of a unit sends all its households east. */
+static void test_weights_layer(void)
+{
+    char up[] = "/tmp/gp_wu_XXXXXX.gpkg", wp[] = "/tmp/gp_ww_XXXXXX.gpkg";
+    close(mkstemps(up, 5));
+    close(mkstemps(wp, 5));
+    feat u[] = {{"u", "100", "POLYGON((500000 4000000,500200 4000000,500200 4000100,500000 4000100,500000 4000000))"}};
+    feat w[] = {{"bldg", "5", "POLYGON((500120 4000010,500180 4000010,500180 4000090,500120 4000090,500120 4000010))"},
+                {"bad", "x0", "POLYGON((500010 4000010,500020 4000010,500020 4000020,500010 4000020,500010 4000010))"}};
+    write_units(up, "EPSG:32651", u, 1);
+    write_units(wp, "EPSG:32651", w, 1);
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    char extra[9000];
+    snprintf(extra, sizeof extra, "weights = %s\nweights.field = hh\n[atoms]\nmode = cells\nshape = square\nsize = 100\n",
+             wp);
+    char text[9500];
+    snprintf(text, sizeof text, "[input]\nunits = %s\nunits.id = uid\nunits.households = hh\n%s", up, extra);
+    gp_scenario *sc = NULL;
+    CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
+    gp_dataset ds = {0};
+    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, sc, &ds), GP_OK);
+    CU_ASSERT(ds.has_weights);
+    CU_ASSERT_EQUAL(ds.weights.n, 1);
+    CU_ASSERT_STRING_EQUAL(ds.in_weights.layer, "units");
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(ds.n_atoms, 2);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_DOUBLE_EQUAL(ds.atoms[i].v[GP_A_HH], ds.atoms[i].cx > 500100 ? 100 : 0, 1e-9);
+    gp_dataset_free(ctx, &ds);
+    gp_scenario_destroy(sc);
+    /* a weight that is not a number is an error naming the file */
+    write_units(wp, "EPSG:32651", w, 2);
+    CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
+    CU_ASSERT_EQUAL(gp_load(ctx, sc, &ds), GP_ERR_INPUT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), "'x0' is not a number"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), wp));
+    gp_dataset_free(ctx, &ds);
+    gp_scenario_destroy(sc);
+    gp_ctx_destroy(ctx);
+    unlink(up);
+    unlink(wp);
+}
+
 void register_load_suite(void)
 {
     static const cu_case cases[] = {
-        {"counts", test_counts}, {"crs", test_crs}, {"repair", test_repair}, {"csv", test_csv}, {NULL, NULL}};
+        {"counts", test_counts}, {"crs", test_crs}, {"repair", test_repair}, {"csv", test_csv},
+        {"weights layer", test_weights_layer}, {NULL, NULL}};
     cu_add_suite("load", cases);
 }
