@@ -4,24 +4,93 @@
  * atom order, so the result is deterministic. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
+
+/* Finds the polygon of lowest index that holds a point (boundary
+ * included): an STR-tree over the polygons, each prepared on first use.
+ * Polygon i is at first + i * stride; with eligible, only those with
+ * eligible[i] >= 0 count. */
+typedef struct locator {
+    GEOSSTRtree *tree;
+    const GEOSPreparedGeometry **prep;
+    const char *first;
+    size_t stride;
+    int n;
+    const int *eligible;
+    gp_ivec hits;
+} locator;
+
+static const GEOSGeometry *loc_geom(const locator *l, int i)
+{
+    return *(GEOSGeometry *const *)(l->first + (size_t)i * l->stride);
+}
+
+static void loc_free(gp_ctx *ctx, locator *l)
+{
+    for (int i = 0; l->prep && i < l->n; i++)
+        if (l->prep[i])
+            GEOSPreparedGeom_destroy_r(ctx->geos, l->prep[i]);
+    free(l->prep);
+    gp_ivec_free(&l->hits);
+    if (l->tree)
+        GEOSSTRtree_destroy_r(ctx->geos, l->tree);
+    memset(l, 0, sizeof *l); /* freeing twice is harmless */
+}
+
+static gp_status loc_init(gp_ctx *ctx, locator *l, const void *first_geom, size_t stride, int n, const int *eligible)
+{
+    memset(l, 0, sizeof *l);
+    l->first = first_geom;
+    l->stride = stride;
+    l->n = n;
+    l->eligible = eligible;
+    l->tree = GEOSSTRtree_create_r(ctx->geos, 10);
+    l->prep = calloc((size_t)(n ? n : 1), sizeof *l->prep);
+    if (!l->tree || !l->prep) {
+        loc_free(ctx, l);
+        return GP_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        GEOSSTRtree_insert_r(ctx->geos, l->tree, loc_geom(l, i), (void *)(intptr_t)i);
+    return GP_OK;
+}
+
+static gp_status loc_find(gp_ctx *ctx, locator *l, double x, double y, int *found)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    *found = -1;
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+    if (!pt)
+        return GP_ERR_GEOS;
+    l->hits.n = 0;
+    GEOSSTRtree_query_r(h, l->tree, pt, gp_ivec_collect, &l->hits);
+    gp_ivec_sort(&l->hits);
+    gp_status st = GP_OK;
+    for (int j = 0; j < l->hits.n && *found < 0; j++) {
+        int i = l->hits.v[j];
+        if (l->eligible && l->eligible[i] < 0)
+            continue;
+        if (!l->prep[i] && !(l->prep[i] = GEOSPrepare_r(h, loc_geom(l, i)))) {
+            st = GP_ERR_GEOS;
+            break;
+        }
+        if (GEOSPreparedIntersects_r(h, l->prep[i], pt) == 1)
+            *found = i;
+    }
+    GEOSGeom_destroy_r(h, pt);
+    return st;
+}
 
 /* A case in no atom but inside a unit (on a sliver left out of every atom,
  * or on the part of a shoreline unit outside the communities) goes to
  * that unit's largest atom, as the unit's counts did. */
 static gp_status via_units(gp_ctx *ctx, gp_dataset *ds)
 {
-    GEOSContextHandle_t h = ctx->geos;
     int *big = malloc((size_t)(ds->n_units ? ds->n_units : 1) * sizeof *big);
-    const GEOSPreparedGeometry **prep = calloc((size_t)(ds->n_units ? ds->n_units : 1), sizeof *prep);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    gp_ivec c = {0};
-    gp_status st = GP_OK;
-    if (!big || !prep || !tree) {
-        st = GP_ERR_NOMEM;
-        goto done;
-    }
+    if (!big)
+        return GP_ERR_NOMEM;
     for (int u = 0; u < ds->n_units; u++)
         big[u] = -1;
     for (int i = 0; i < ds->n_atoms; i++) {
@@ -29,99 +98,41 @@ static gp_status via_units(gp_ctx *ctx, gp_dataset *ds)
         if (u >= 0 && (big[u] < 0 || ds->atoms[i].area > ds->atoms[big[u]].area))
             big[u] = i;
     }
-    for (int u = 0; u < ds->n_units; u++)
-        GEOSSTRtree_insert_r(h, tree, ds->units[u].geom, (void *)(intptr_t)u);
+    locator l;
+    gp_status st = loc_init(ctx, &l, ds->n_units ? (const void *)&ds->units[0].geom : NULL, sizeof *ds->units,
+                            ds->n_units, big);
     for (int k = 0; k < ds->n_cases && !st; k++) {
         gp_case *cs = &ds->cases[k];
-        if (cs->atom >= 0)
+        int u;
+        if (cs->atom >= 0 || (st = loc_find(ctx, &l, cs->x, cs->y, &u)) || u < 0)
             continue;
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, cs->x, cs->y);
-        if (!pt) {
-            st = GP_ERR_GEOS;
-            break;
-        }
-        c.n = 0;
-        GEOSSTRtree_query_r(h, tree, pt, gp_ivec_collect, &c);
-        gp_ivec_sort(&c);
-        for (int j = 0; j < c.n && cs->atom < 0; j++) {
-            int u = c.v[j];
-            if (big[u] < 0)
-                continue;
-            if (!prep[u] && !(prep[u] = GEOSPrepare_r(h, ds->units[u].geom))) {
-                st = GP_ERR_GEOS;
-                break;
-            }
-            if (GEOSPreparedIntersects_r(h, prep[u], pt) == 1) {
-                cs->atom = big[u];
-                ds->n_cases_unmatched--;
-                ds->n_cases_via_unit++;
-            }
-        }
-        GEOSGeom_destroy_r(h, pt);
+        cs->atom = big[u];
+        ds->n_cases_unmatched--;
+        ds->n_cases_via_unit++;
     }
-done:
-    for (int u = 0; prep && u < ds->n_units; u++)
-        if (prep[u])
-            GEOSPreparedGeom_destroy_r(h, prep[u]);
-    free(prep);
+    loc_free(ctx, &l);
     free(big);
-    free(c.v);
-    if (tree)
-        GEOSSTRtree_destroy_r(h, tree);
     return st;
 }
 
 gp_status gp_cases_attach(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
 {
-    GEOSContextHandle_t h = ctx->geos;
     gp_status st = GP_OK;
     if (ds->n_cases > 0) {
-        GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-        const GEOSPreparedGeometry **prep = calloc((size_t)ds->n_atoms, sizeof *prep);
-        if (!tree || !prep) {
-            if (tree)
-                GEOSSTRtree_destroy_r(h, tree);
-            free(prep);
-            return GP_ERR_NOMEM;
-        }
-        for (int i = 0; i < ds->n_atoms; i++)
-            GEOSSTRtree_insert_r(h, tree, ds->atoms[i].geom, (void *)(intptr_t)i);
-        gp_ivec c = {0};
+        locator l;
+        if ((st = loc_init(ctx, &l, ds->n_atoms ? (const void *)&ds->atoms[0].geom : NULL, sizeof *ds->atoms,
+                           ds->n_atoms, NULL)))
+            return st;
         for (int k = 0; k < ds->n_cases && !st; k++) {
             gp_case *cs = &ds->cases[k];
-            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, cs->x, cs->y);
-            if (!pt) {
-                st = GP_ERR_GEOS;
-                break;
-            }
-            c.n = 0;
-            GEOSSTRtree_query_r(h, tree, pt, gp_ivec_collect, &c);
-            int best = -1;
-            for (int j = 0; j < c.n; j++) {
-                int a = c.v[j];
-                if (best >= 0 && a > best)
-                    continue;
-                if (!prep[a] && !(prep[a] = GEOSPrepare_r(h, ds->atoms[a].geom))) {
-                    st = GP_ERR_GEOS;
-                    break;
-                }
-                if (GEOSPreparedIntersects_r(h, prep[a], pt) == 1)
-                    best = a;
-            }
-            GEOSGeom_destroy_r(h, pt);
-            cs->atom = best;
-            if (best < 0)
+            st = loc_find(ctx, &l, cs->x, cs->y, &cs->atom);
+            if (cs->atom < 0)
                 ds->n_cases_unmatched++;
         }
-        for (int i = 0; i < ds->n_atoms; i++)
-            if (prep[i])
-                GEOSPreparedGeom_destroy_r(h, prep[i]);
-        free(prep);
-        free(c.v);
-        GEOSSTRtree_destroy_r(h, tree);
+        loc_free(ctx, &l);
         if (st)
             return gp_fail(ctx, st, "attaching cases to atoms failed: %s", gp_geos_lastmsg(ctx));
-        if (ds->n_cases_unmatched && (st = via_units(ctx, ds)))
+        if (ds->n_cases_unmatched && ds->n_units > 0 && (st = via_units(ctx, ds)))
             return gp_fail(ctx, st, "attaching cases through their units failed: %s", gp_geos_lastmsg(ctx));
         if (ds->n_cases_via_unit)
             gp_log(ctx, GP_LOG_INFO, "%d cases lie in no atom but inside a unit: they go to that unit's largest atom",
