@@ -31,6 +31,13 @@ typedef struct gp_run_summary {
     double existing_households_min; /* over the existing plan's grids, */
     double existing_households_max; /* or -1 when there is none */
     double households_moved; /* vs the existing plan, or -1 */
+    int workers;            /* workers in the roster (0: none given) */
+    int workers_changed;    /* whose community or grids changed */
+    int workers_transfers;  /* moved to another community by the allocation */
+    int grids_unstaffed;    /* grids left without a worker */
+    int workers_over_capacity;
+    double workload_per_fte_ratio_before; /* max/min over workers with work, */
+    double workload_per_fte_ratio_after;  /* or -1 when unknown */
     double elapsed_s;
 } gp_run_summary;
 

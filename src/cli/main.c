@@ -103,11 +103,23 @@ static void print_summary(const gp_run_summary *s, bool wrote)
         printf("\n");
         if (s->households_moved >= 0)
             printf("moved          %.0f households change grid vs the existing plan\n", s->households_moved);
+        if (s->workers > 0) {
+            printf("workers        %d: %d changed, %d moved community, %d over capacity, %d grids unstaffed\n",
+                   s->workers, s->workers_changed, s->workers_transfers, s->workers_over_capacity,
+                   s->grids_unstaffed);
+            if (s->workload_per_fte_ratio_after >= 0) {
+                printf("               workload per FTE max/min %.2f", s->workload_per_fte_ratio_after);
+                if (s->workload_per_fte_ratio_before >= 0)
+                    printf(" (existing plan %.2f)", s->workload_per_fte_ratio_before);
+                printf("\n");
+            }
+        }
     }
     printf("communities    %d within bounds, %d infeasible\n", s->communities - s->communities_infeasible,
            s->communities_infeasible);
     if (wrote)
-        printf("output         %s/{grids.gpkg, atoms.gpkg, report.json}\n", s->output_dir);
+        printf("output         %s/{grids.gpkg, atoms.gpkg, %sreport.json}\n", s->output_dir,
+               s->workers > 0 ? "assignments.csv, " : "");
     printf("elapsed        %.2f s\n", s->elapsed_s);
 }
 

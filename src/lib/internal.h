@@ -149,6 +149,14 @@ typedef struct gp_community {
     double seconds;
     double objective, bound, gap; /* moment of inertia, its lower bound, gap (NAN: unknown) */
     double hh_moved;             /* vs the existing plan (NAN: none) */
+    /* staffing (workers.c) */
+    double work;                 /* workload of its atoms */
+    double fte0, fte1;           /* FTE in the roster / after allocation */
+    int n_workers;               /* workers after allocation */
+    int k_workers;               /* grid count set by count = workers (0: not set) */
+    int wstatus;                 /* assignment: gp_comm_status */
+    double wobjective, wgap, wseconds;
+    char wreason[512];           /* why the assignment misses a rule, with a fix */
 } gp_community;
 
 enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_LIMIT };
@@ -190,6 +198,25 @@ typedef struct gp_existing_grid {
     double hh;                   /* over atoms mapped to it */
 } gp_existing_grid;
 
+/* A worker of the roster ([input] workers). */
+typedef struct gp_worker {
+    char *id, *name;
+    char *cur_text;              /* current grids as written in the roster */
+    long row;                    /* feature number in the roster (1 = first) */
+    int home;                    /* community in the roster, -1 none */
+    int comm;                    /* community after allocation, -1 none */
+    double fte;                  /* capacity in full-time equivalents */
+    bool locked;                 /* stays in its community and keeps its grid */
+    bool has_base;
+    double bx, by;               /* base location, working CRS */
+    int *cur; int n_cur;         /* current grids: indexes into existing grids */
+    /* results */
+    double load0, load;          /* workload before (existing plan) and after */
+    double travel;               /* metres from base to its grids' centres, NAN: no base */
+    int changed;                 /* 1 when its community or grids changed, 0 not, -1 unknown */
+    gp_ivec grids;               /* plan grid indexes */
+} gp_worker;
+
 /* Everything a run holds. Arrays owned by the dataset. */
 /* Ancillary weights for dasymetric apportioning (apportion.c). */
 typedef struct gp_weights {
@@ -223,6 +250,17 @@ typedef struct gp_dataset {
     int n_bridges;
     bool cell_hex;               /* cells mode: the lattice */
     double cell_size;
+    /* the roster and what was done with it (workers.c) */
+    gp_worker *workers; int n_workers;
+    gp_input_info in_workers;
+    bool has_workers;
+    bool allocated;              /* head-count allocation ran */
+    int alloc_status;            /* gp_comm_status of the allocation */
+    double alloc_objective, alloc_gap, alloc_seconds;
+    char alloc_reason[512];
+    int n_transfers;
+    double capacity;             /* workload one FTE may carry */
+    char roster_reason[512];     /* the roster cannot carry the workload: by how much */
 } gp_dataset;
 
 void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds);
@@ -352,6 +390,7 @@ typedef struct gp_grid {
     int n_atoms;
     GEOSGeometry *geom;
     double area, perimeter, polsby_popper;
+    char *workers;               /* worker ids, ';'-separated (NULL: none) */
 } gp_grid;
 
 typedef struct gp_plan {
@@ -365,6 +404,33 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
                           const char *dir);
 /* The atoms layer alone, to a GeoPackage at path (tessellate). */
 gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path);
+/* ---- workers (workers.c) ------------------------------------------------ */
+
+/* Reads [input] workers into ds (load.c; communities and existing grids
+ * must be loaded). */
+gp_status gp_workers_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);
+/* Sums each community's workload and roster FTE, the workers' loads in the
+ * existing plan and the capacity per FTE. */
+gp_status gp_workers_prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds);
+/* Head-count allocation across communities ([workers] allocate = yes): a
+ * GLPK integer program that evens workload per FTE. kmin/kmax give each
+ * community's feasible grid counts; k (may be NULL) its grid count when
+ * known, else with count = workers the allocation sets k_workers. */
+gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, const int *kmin,
+                              const int *kmax, const int *k);
+/* Assigns named workers to the plan's grids, one GLPK program per
+ * community; fills the workers' results and the grids' workers field. */
+gp_status gp_workers_assign(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_plan *plan);
+/* Writes assignments.csv into dir. */
+gp_status gp_workers_write(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const char *dir);
+void gp_workers_free(gp_dataset *ds);
+/* Workload per FTE over the workers who carry some, in the plan in force
+ * (after = false) or the new one; idle workers are counted apart. */
+typedef struct gp_workers_stats { int n, idle; double min, max, ratio, cv; } gp_workers_stats;
+void gp_workers_spread(const gp_dataset *ds, bool after, gp_workers_stats *out);
+/* The "workers" section of report.json (null without a roster). */
+void gp_workers_report(gp_json *j, const gp_dataset *ds, const gp_plan *plan);
+
 gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds,
                           const gp_plan *plan, const char *dir, double elapsed);
 

@@ -2,6 +2,7 @@
  * GDAL/OGR, project them to the working CRS with PROJ, and repair invalid
  * polygons with GEOS. Every message names the file, the feature and the
  * fix. */
+#include <ctype.h>
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
@@ -56,7 +57,8 @@ void *gp_open_vector_(const gp_scenario *sc, const char *key)
     char kx[64], ky[64];
     snprintf(kx, sizeof kx, "%s.x", key);
     snprintf(ky, sizeof ky, "%s.y", key);
-    if (strcmp(key, "cases") != 0 && !gp_scenario_get(sc, "input", kx) && !gp_scenario_get(sc, "input", ky))
+    if (strcmp(key, "cases") != 0 && strcmp(key, "workers") != 0 && !gp_scenario_get(sc, "input", kx) &&
+        !gp_scenario_get(sc, "input", ky))
         csv_opts[2] = NULL;
     return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, csv ? csv_opts : NULL, NULL);
 }
@@ -98,6 +100,9 @@ static gp_status src_open(gp_ctx *ctx, const gp_scenario *sc, const char *key, s
         s->lyr = GDALDatasetGetLayer(s->ds, 0);
     }
     s->layer_name = OGR_L_GetName(s->lyr);
+    /* a roster may be a plain table: its workers have no base location */
+    if (strcmp(key, "workers") == 0 && OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(s->lyr)) == 0)
+        return GP_OK;
 
     snprintf(k, sizeof k, "%s.crs", key);
     const char *crs = gp_scn_str(sc, "input", k, NULL);
@@ -639,6 +644,157 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
     return GP_OK;
 }
 
+/* True/false words of a flag field; -1 when the text is neither. */
+static int flag_value(const char *v)
+{
+    static const char *const yes[] = {"1", "yes", "y", "true", "t", "x"};
+    static const char *const no[] = {"", "0", "no", "n", "false", "f"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (strcasecmp(v, yes[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (strcasecmp(v, no[i]) == 0)
+            return 0;
+    return -1;
+}
+
+/* One roster row into w; the message names the row, the worker and the
+ * field. */
+static gp_status read_worker(gp_ctx *ctx, gp_dataset *ds, src *s, gp_proj *pj, OGRFeatureH f, const int *fi,
+                             long row, gp_worker *w)
+{
+    enum { RW_ID, RW_NAME, RW_COMM, RW_GRIDS, RW_FTE, RW_LOCK };
+    const char *val[6];
+    for (int k = 0; k < 6; k++)
+        val[k] = fi[k] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[k]) ? OGR_F_GetFieldAsString(f, fi[k]) : NULL;
+    if (!val[RW_ID] || !val[RW_ID][0])
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld: the worker id is empty: give every worker an id "
+                       "([input] workers.id)", s->path, row);
+    w->row = row;
+    w->id = gp_strdup(val[RW_ID]);
+    w->name = gp_strdup(val[RW_NAME] ? val[RW_NAME] : "");
+    w->cur_text = gp_strdup(val[RW_GRIDS] ? val[RW_GRIDS] : "");
+    w->home = w->comm = -1;
+    w->fte = 1.0;
+    w->travel = NAN;
+    w->changed = -1;
+    if (!w->id || !w->name || !w->cur_text)
+        return GP_ERR_NOMEM;
+    if (fi[RW_FTE] >= 0) {
+        const char *fld = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, fi[RW_FTE]));
+        if (!val[RW_FTE] || !gp_parse_double(val[RW_FTE], &w->fte) || !(w->fte >= 0 && w->fte <= 10))
+            return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld (worker '%s'): field '%s' = '%s' is not a capacity: "
+                           "write the FTE as a number from 0 to 10 (1.0 full-time, 0.5 part-time)", s->path, row,
+                           w->id, fld, val[RW_FTE] ? val[RW_FTE] : "");
+    }
+    if (val[RW_COMM] && val[RW_COMM][0]) {
+        for (int c = 0; c < ds->n_comms && w->home < 0; c++)
+            if (strcmp(ds->comms[c].id, val[RW_COMM]) == 0)
+                w->home = c;
+        if (w->home < 0)
+            return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld (worker '%s'): community '%s' is not in the communities "
+                           "layer: correct the code, or leave it empty for a worker not yet placed", s->path, row,
+                           w->id, val[RW_COMM]);
+    }
+    w->comm = w->home;
+    if (fi[RW_LOCK] >= 0) {
+        int v = flag_value(val[RW_LOCK] ? val[RW_LOCK] : "");
+        if (v < 0)
+            return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld (worker '%s'): field '%s' = '%s' is not a yes/no flag: "
+                           "write 1/yes/true or 0/no/false", s->path, row, w->id,
+                           OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, fi[RW_LOCK])), val[RW_LOCK]);
+        w->locked = v == 1;
+        if (w->locked && w->home < 0)
+            return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld (worker '%s'): locked but without a community: give "
+                           "the community or unlock the worker", s->path, row, w->id);
+    }
+    /* current grids: ids of the existing plan, separated by ; , or | */
+    const char *p = w->cur_text;
+    while (*p) {
+        size_t len = strcspn(p, ";,|");
+        char id[256];
+        const char *b = p, *e = p + len;
+        while (b < e && isspace((unsigned char)*b))
+            b++;
+        while (e > b && isspace((unsigned char)e[-1]))
+            e--;
+        snprintf(id, sizeof id, "%.*s", (int)(e - b), b);
+        p += len + (p[len] != '\0');
+        if (!id[0])
+            continue;
+        int g = -1;
+        for (int x = 0; x < ds->n_existing && g < 0; x++)
+            if (strcmp(ds->existing[x].id, id) == 0)
+                g = x;
+        if (g < 0) {
+            if (ds->has_existing)
+                gp_log(ctx, GP_LOG_WARN, "%s: row %ld (worker '%s'): grid '%s' is not in the existing plan: it "
+                       "counts for nothing in continuity", s->path, row, w->id, id);
+            continue;
+        }
+        int *nc = realloc(w->cur, (size_t)(w->n_cur + 1) * sizeof *nc);
+        if (!nc)
+            return GP_ERR_NOMEM;
+        w->cur = nc;
+        w->cur[w->n_cur++] = g;
+    }
+    if (pj) {
+        char label[160];
+        snprintf(label, sizeof label, "row %ld (worker '%s')", row, w->id);
+        gp_status st;
+        GEOSGeometry *g = read_geom(ctx, s, pj, f, label, false, &st);
+        if (st)
+            return st;
+        if (g) {
+            const GEOSGeometry *pt = GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT ? g : GEOSGetGeometryN_r(ctx->geos, g, 0);
+            w->has_base = GEOSGeomGetX_r(ctx->geos, pt, &w->bx) == 1 && GEOSGeomGetY_r(ctx->geos, pt, &w->by) == 1;
+            GEOSGeom_destroy_r(ctx->geos, g);
+        }
+    }
+    return GP_OK;
+}
+
+/* The roster: one worker per row, ids unique. */
+static gp_status load_workers(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
+{
+    static const char *const sub[] = {"id", "name", "community", "grids", "fte", "lock"};
+    static const char *const def[] = {"worker_id", "name", "community", "grids", "fte", NULL};
+    int fi[6];
+    gp_status st;
+    for (int k = 0; k < 6; k++)
+        if ((st = src_field(ctx, sc, s, sub[k], def[k], &fi[k])))
+            return st;
+    if (fi[0] < 0)
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no field 'worker_id': name the id field with [input] "
+                       "workers.id", s->path, s->layer_name);
+    if (!ds->has_existing && fi[3] >= 0)
+        gp_log(ctx, GP_LOG_INFO, "%s: the roster names current grids but the scenario has no [input] "
+               "existing_plan: continuity is not used", s->path);
+    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
+    ds->workers = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->workers);
+    if (!ds->workers)
+        return GP_ERR_NOMEM;
+    ds->has_workers = true;
+    OGR_L_ResetReading(s->lyr);
+    OGRFeatureH f;
+    long row = 0;
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        row++;
+        if (ds->n_workers == cap) {
+            OGR_F_Destroy(f);
+            return gp_fail(ctx, GP_ERR_INPUT, "%s: the roster changed while it was read", s->path);
+        }
+        st = read_worker(ctx, ds, s, pj, f, fi, row, &ds->workers[ds->n_workers++]);
+        OGR_F_Destroy(f);
+        if (st)
+            return st;
+    }
+    if (ds->n_workers == 0)
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: the roster has no rows: list the workers, or remove [input] workers",
+                       s->path);
+    return check_unique(ctx, s->path, "workers.id", &ds->workers[0].id, sizeof ds->workers[0], ds->n_workers);
+}
+
 gp_status gp_read_polygons(gp_ctx *ctx, const gp_scenario *sc, const char *key, char *crs, size_t crs_len,
                            const char *const *fields, int nf, gp_polys *out, gp_dataset *notes)
 {
@@ -836,9 +992,13 @@ gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     }
     if (!ds->comms && (st = one_community(ctx, ds)))
         goto done;
-    if (gp_scenario_get(sc, "input", "workers"))
-        gp_log(ctx, GP_LOG_WARN, "[input] workers: worker assignment is not part of this version of gridplan; "
-               "the roster is not read");
+    if (gp_scenario_get(sc, "input", "workers")) {
+        if ((st = src_open(ctx, sc, "workers", &s)) ||
+            (s.srs_def && (st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj))))
+            goto done;
+        info_fill(&s, &ds->in_workers);
+        st = load_workers(ctx, sc, ds, pj, &s);
+    }
 done:
     gp_proj_destroy(pj);
     src_close(&s);
@@ -884,8 +1044,10 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
             GEOSGeom_destroy_r(h, ds->existing[i].geom);
     }
     free(ds->existing);
-    gp_input_info *ins[] = {&ds->in_units, &ds->in_comms, &ds->in_cases, &ds->in_existing, &ds->in_weights};
-    for (int i = 0; i < 5; i++) {
+    gp_workers_free(ds);
+    gp_input_info *ins[] = {&ds->in_units, &ds->in_comms, &ds->in_cases, &ds->in_existing, &ds->in_weights,
+                            &ds->in_workers};
+    for (int i = 0; i < 6; i++) {
         free(ins[i]->path);
         free(ins[i]->layer);
         free(ins[i]->crs);

@@ -124,6 +124,10 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
         input_obj(&j, "existing_plan", &ds->in_existing);
         gp_json_obj_end(&j);
     }
+    if (ds->has_workers) {
+        input_obj(&j, "workers", &ds->in_workers);
+        gp_json_obj_end(&j);
+    }
     gp_json_obj_end(&j);
 
     gp_json_key(&j, "bounds");
@@ -333,6 +337,7 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
     }
     gp_json_arr_end(&j);
 
+    gp_workers_report(&j, ds, plan);
     gp_json_key(&j, "elapsed_s");
     gp_json_num(&j, elapsed);
     gp_json_obj_end(&j);

@@ -148,6 +148,8 @@ static bool job_build(comm_job *j)
     const gp_community *cm = &ds->comms[j->c];
     int n = cm->n_atoms, first = cm->first_atom;
     j->p = *j->tmpl;
+    if (cm->k_workers > 0) /* count = workers */
+        j->p.k_min = j->p.k_max = cm->k_workers;
     j->objective = j->bound = NAN;
     j->p.n = 0;
     if (n == 0)
@@ -627,6 +629,25 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
             sm->existing_households_max = h;
     }
     sm->households_moved = plan ? plan->hh_moved : -1;
+    sm->workers = ds->n_workers;
+    sm->workload_per_fte_ratio_before = sm->workload_per_fte_ratio_after = -1;
+    if (ds->has_workers) {
+        gp_workers_stats b, a;
+        gp_workers_spread(ds, false, &b);
+        sm->workload_per_fte_ratio_before = ds->has_existing && isfinite(b.ratio) ? b.ratio : -1;
+        if (plan) {
+            gp_workers_spread(ds, true, &a);
+            sm->workload_per_fte_ratio_after = isfinite(a.ratio) ? a.ratio : -1;
+        }
+        for (int i = 0; i < ds->n_workers; i++) {
+            const gp_worker *w = &ds->workers[i];
+            sm->workers_changed += w->changed == 1;
+            sm->workers_transfers += w->home >= 0 && w->comm != w->home;
+            sm->workers_over_capacity += plan && w->load > w->fte * ds->capacity * (1 + 1e-6);
+        }
+        for (int g = 0; plan && g < plan->n_grids; g++)
+            sm->grids_unstaffed += !plan->grids[g].workers;
+    }
 }
 
 /* Keys the scenario accepts that change nothing in this version: say so
@@ -669,6 +690,80 @@ static gp_status prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     return GP_OK;
 }
 
+/* The grid counts each community's bounds allow (0..0 when none). */
+static gp_status count_ranges(gp_dataset *ds, const gp_part_problem *tmpl, int *kmin, int *kmax)
+{
+    for (int c = 0; c < ds->n_comms; c++) {
+        comm_job j;
+        memset(&j, 0, sizeof j);
+        j.ds = ds;
+        j.tmpl = tmpl;
+        j.c = c;
+        kmin[c] = kmax[c] = 0;
+        if (!job_build(&j)) {
+            gp_status st = j.st;
+            job_free(&j);
+            return st;
+        }
+        char why[512];
+        j.p.k_min = 1, j.p.k_max = 0;
+        if (j.p.n > 0 && !gp_part_count_range(&j.p, &kmin[c], &kmax[c], why, sizeof why))
+            kmin[c] = kmax[c] = 0;
+        if (kmin[c] >= 1)
+            kmin[c] += j.n_dedicated, kmax[c] += j.n_dedicated;
+        job_free(&j);
+    }
+    return GP_OK;
+}
+
+/* Head-count allocation, worker assignment: before the partition when the
+ * grid count comes from the workers (so the allocation sets it), after it
+ * otherwise (so it knows every community's grids). */
+static gp_status staff_before(gp_ctx *ctx, const gp_scenario *sc, const gp_part_problem *tmpl, gp_dataset *ds)
+{
+    if (!ds->has_workers)
+        return GP_OK;
+    gp_status st = gp_workers_prepare(ctx, sc, ds);
+    if (st || strcmp(gp_scn_str(sc, "grid", "count", "auto"), "workers") != 0)
+        return st;
+    int *kmin = malloc((size_t)(ds->n_comms ? ds->n_comms : 1) * sizeof *kmin);
+    int *kmax = malloc((size_t)(ds->n_comms ? ds->n_comms : 1) * sizeof *kmax);
+    st = kmin && kmax ? count_ranges(ds, tmpl, kmin, kmax) : GP_ERR_NOMEM;
+    if (!st)
+        st = gp_workers_allocate(ctx, sc, ds, kmin, kmax, NULL);
+    free(kmin), free(kmax);
+    return st;
+}
+
+static gp_status staff_after(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_plan *plan)
+{
+    if (!ds->has_workers)
+        return GP_OK;
+    gp_status st = GP_OK;
+    if (strcmp(gp_scn_str(sc, "grid", "count", "auto"), "workers") != 0) {
+        int *k = malloc((size_t)(ds->n_comms ? ds->n_comms : 1) * sizeof *k);
+        if (!k)
+            return GP_ERR_NOMEM;
+        for (int c = 0; c < ds->n_comms; c++)
+            k[c] = ds->comms[c].n_grids;
+        st = gp_workers_allocate(ctx, sc, ds, NULL, NULL, k);
+        free(k);
+    }
+    return st ? st : gp_workers_assign(ctx, sc, ds, plan);
+}
+
+/* Communities whose workers miss a rule, plus one for a roster short of
+ * the whole workload or an allocation that failed. */
+static int staffing_problems(const gp_dataset *ds)
+{
+    if (!ds->has_workers)
+        return 0;
+    int n = ds->roster_reason[0] != '\0' || (ds->allocated && ds->alloc_status == GP_CS_INFEASIBLE);
+    for (int c = 0; c < ds->n_comms; c++)
+        n += ds->comms[c].wstatus == GP_CS_INFEASIBLE;
+    return n;
+}
+
 gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
 {
     if (!ctx || !sc)
@@ -677,10 +772,12 @@ gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summar
     gp_dataset ds = {0};
     double t0 = gp_now();
     gp_status st = prepare(ctx, sc, &ds);
+    gp_part_problem tmpl;
+    memset(&tmpl, 0, sizeof tmpl);
+    scenario_bounds(sc, &tmpl);
+    if (st == GP_OK)
+        st = staff_before(ctx, sc, &tmpl, &ds);
     if (st == GP_OK) {
-        gp_part_problem tmpl;
-        memset(&tmpl, 0, sizeof tmpl);
-        scenario_bounds(sc, &tmpl);
         /* bounds that no plan can meet are found before any search */
         /* the same problems a run builds (dedicated units out, locks in) */
         for (int c = 0; c < ds.n_comms && !st; c++) {
@@ -727,6 +824,8 @@ gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summar
     if (st == GP_OK && summary && summary->communities_infeasible > 0)
         st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities cannot meet the bounds (see the warnings)",
                      summary->communities_infeasible, summary->communities);
+    else if (st == GP_OK && ds.has_workers && ds.roster_reason[0])
+        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%s: %s", ds.in_workers.path, ds.roster_reason);
     gp_dataset_free(ctx, &ds);
     return st;
 }
@@ -756,11 +855,15 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
     gp_part_problem tmpl;
     memset(&tmpl, 0, sizeof tmpl);
     scenario_bounds(sc, &tmpl);
+    if ((st = staff_before(ctx, sc, &tmpl, &ds)))
+        goto done;
     if ((st = partition_all(ctx, sc, &tmpl, &ds, &plan)))
         goto done;
     if ((st = gp_plan_build_grids(ctx, &ds, &plan)))
         goto done;
     plan.hh_moved = households_moved(&ds, &plan);
+    if ((st = staff_after(ctx, sc, &ds, &plan)))
+        goto done;
 
     /* write beside the target, then swap it in */
     size_t len = strlen(dir) + 32;
@@ -779,7 +882,7 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
         st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s", tmp, strerror(errno));
         goto done;
     }
-    if ((st = gp_write_layers(ctx, &ds, &plan, tmp)))
+    if ((st = gp_write_layers(ctx, &ds, &plan, tmp)) || (st = gp_workers_write(ctx, &ds, &plan, tmp)))
         goto done;
     if ((st = gp_write_report(ctx, sc, &ds, &plan, tmp, gp_now() - t0)))
         goto done;
@@ -811,6 +914,12 @@ done:
     if (st == GP_OK && infeasible)
         st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities could not meet the bounds; their best plans are "
                      "written and marked infeasible in report.json", infeasible, ds.n_comms);
+    else if (st == GP_OK && staffing_problems(&ds))
+        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "the workers cannot staff every grid within capacity (%s); the "
+                     "assignment is written and the problems are listed under workers in report.json",
+                     ds.roster_reason[0] ? ds.roster_reason
+                     : ds.allocated && ds.alloc_status == GP_CS_INFEASIBLE ? ds.alloc_reason
+                     : "see the warnings");
     free(tmp);
     free(old);
     gp_plan_free(ctx, &plan);

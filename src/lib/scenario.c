@@ -62,6 +62,17 @@ static const keyspec KEYS[] = {
     {"input", "weights.y", K_STR, 0, 0, NULL},
     {"input", "weights.wkt", K_STR, 0, 0, NULL},
     {"input", "workers", K_PATH, 0, 0, NULL},
+    {"input", "workers.layer", K_STR, 0, 0, NULL},
+    {"input", "workers.id", K_STR, 0, 0, NULL},
+    {"input", "workers.name", K_STR, 0, 0, NULL},
+    {"input", "workers.community", K_STR, 0, 0, NULL},
+    {"input", "workers.grids", K_STR, 0, 0, NULL},
+    {"input", "workers.fte", K_STR, 0, 0, NULL},
+    {"input", "workers.lock", K_STR, 0, 0, NULL},
+    {"input", "workers.x", K_STR, 0, 0, NULL},
+    {"input", "workers.y", K_STR, 0, 0, NULL},
+    {"input", "workers.wkt", K_STR, 0, 0, NULL},
+    {"input", "workers.crs", K_STR, 0, 0, NULL},
     {"input", "crs", K_STR, 0, 0, NULL}, /* auto, or a CRS PROJ knows: checked when loading */
     {"atoms", "mode", K_CHOICE, 0, 0, "units|cells"},
     {"atoms", "shape", K_CHOICE, 0, 0, "hex|square"},
@@ -79,6 +90,15 @@ static const keyspec KEYS[] = {
     {"objective", "balance", K_NUM, 0, 1e9, NULL},
     {"objective", "compactness", K_NUM, 0, 1e9, NULL},
     {"objective", "stability", K_NUM, 0, 1e9, NULL},
+    {"workers", "allocate", K_CHOICE, 0, 0, "yes|no"},
+    {"workers", "community_fte", K_RANGE, 0, 0, NULL},
+    {"workers", "max_transfers", K_INT, 0, 1000000, NULL},
+    {"workers", "capacity", K_NUM, 1e-9, 1e12, NULL},
+    {"workers", "per_grid", K_STR, 0, 0, NULL},
+    {"workers", "grids_per_worker", K_INT, 1, 1000, NULL},
+    {"workers", "balance", K_NUM, 0, 1e9, NULL},
+    {"workers", "continuity", K_NUM, 0, 1e9, NULL},
+    {"workers", "travel", K_NUM, 0, 1e9, NULL},
     {"solver", "time_limit", K_NUM, 1e-3, 1e7, NULL},
     {"solver", "gap", K_NUM, 0, 1, NULL},
     {"solver", "threads", K_INT, 0, 1024, NULL},
@@ -185,8 +205,7 @@ static const char *check_value(const keyspec *ks, const char *v, char *buf, size
         if (strcmp(v, "auto") == 0)
             return NULL;
         if (strcmp(v, "workers") == 0)
-            return "count = workers needs worker assignment, which this version of gridplan does not "
-                   "do yet: use auto, a number or a range";
+            return NULL; /* needs [input] workers: checked when the file is read */
         if (gp_parse_int(v, &l))
             return l < 1 ? "the grid count must be at least 1" : l > 100000 ? "the grid count must be at most 100000"
                                                                            : NULL;
@@ -380,6 +399,25 @@ static gp_status finish(gp_scenario *sc)
     if (find_entry(sc, "input", "weights") >= 0 && find_entry(sc, "input", "weights.field") < 0)
         return gp_fail(ctx, GP_ERR_SCENARIO, "%s: [input] weights needs weights.field: the field holding each "
                        "polygon's weight (e.g. floor area or density)", where);
+    const char *cnt = gp_scenario_get(sc, "grid", "count");
+    if (cnt && strcmp(cnt, "workers") == 0 && find_entry(sc, "input", "workers") < 0)
+        return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [grid] count = workers needs a roster: set [input] workers = "
+                       "FILE (or write count = auto)", where, sc->e[find_entry(sc, "grid", "count")].line);
+    if (find_entry(sc, "input", "workers") < 0)
+        for (int i = 0; i < sc->n; i++)
+            if (strcmp(sc->e[i].sec, "workers") == 0)
+                return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [workers] %s is set but [input] workers is not: name "
+                               "the roster file or remove the [workers] section", where, sc->e[i].line, sc->e[i].key);
+    int pg = find_entry(sc, "workers", "per_grid");
+    if (pg >= 0) {
+        double plo, phi;
+        const char *v = sc->e[pg].val;
+        bool ok = gp_parse_double(v, &plo) ? (phi = plo, true) : gp_parse_range(v, &plo, &phi);
+        if (!ok || plo < 1 || plo != floor(plo) || (isfinite(phi) && phi != floor(phi)))
+            return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [workers] per_grid = %s: write whole numbers of workers "
+                           "per grid, at least 1: 1 (exactly one), 1.. (at least one) or 1..2", where, sc->e[pg].line,
+                           v);
+    }
     const char *od = gp_scenario_get(sc, "output", "dir");
     free(sc->outdir);
     sc->outdir = od ? gp_strdup(od) : gp_path_join(sc->base_dir, "out");

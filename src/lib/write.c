@@ -83,6 +83,7 @@ void gp_plan_free(gp_ctx *ctx, gp_plan *plan)
         return;
     for (int g = 0; g < plan->n_grids; g++) {
         free(plan->grids[g].id);
+        free(plan->grids[g].workers);
         if (plan->grids[g].geom)
             GEOSGeom_destroy_r(ctx->geos, plan->grids[g].geom);
     }
@@ -256,9 +257,9 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     static const char *gf[] = {"grid_id", "community", "households", "population", "cases", "case_load",
-                               "workload", "n_atoms", "area_m2", "polsby_popper", "status"};
+                               "workload", "n_atoms", "area_m2", "polsby_popper", "status", "workers"};
     static const OGRFieldType gt[] = {OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal,
-                                      OFTReal, OFTInteger, OFTReal, OFTReal, OFTString};
+                                      OFTReal, OFTInteger, OFTReal, OFTReal, OFTString, OFTString};
     layer_out o;
     int nt = ds->case_counts ? ds->n_case_types : 0;
     char **tf = type_fields(ds);
@@ -274,7 +275,7 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
             gcount[(size_t)ds->atoms[i].grid * nt + t] += ds->case_counts[(size_t)i * nt + t];
     char gpath[4200];
     snprintf(gpath, sizeof gpath, "%s/grids.gpkg", dir);
-    gp_status st = open_layer(ctx, gpath, "grids", ds->crs, gf, gt, 11, tf, nt, &o);
+    gp_status st = open_layer(ctx, gpath, "grids", ds->crs, gf, gt, 12, tf, nt, &o);
     for (int g = 0; g < plan->n_grids && !st; g++) {
         const gp_grid *gr = &plan->grids[g];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
@@ -286,8 +287,10 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
         OGR_F_SetFieldDouble(f, 8, gr->area);
         OGR_F_SetFieldDouble(f, 9, gr->polsby_popper);
         OGR_F_SetFieldString(f, 10, gr->dedicated ? "dedicated" : gp_comm_status_name(ds->comms[gr->community].status));
+        if (gr->workers)
+            OGR_F_SetFieldString(f, 11, gr->workers);
         for (int t = 0; t < nt; t++)
-            OGR_F_SetFieldInteger(f, 11 + t, gcount[(size_t)g * nt + t]);
+            OGR_F_SetFieldInteger(f, 12 + t, gcount[(size_t)g * nt + t]);
         st = put_geom(ctx, &o, f, gr->geom);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
             st = gp_fail(ctx, GP_ERR_OUTPUT, "grids.gpkg: cannot write grid %s: %s", gr->id, CPLGetLastErrorMsg());
