@@ -6,7 +6,7 @@
  *   GP_SOURCE_DIR  root of the source tree, for datasets/demo (required)
  *   GP_KEEP_TMP    if set, the temporary folder is kept and its path printed
  *
- * Usage: test_cli [SUITE]   (SUITE: demo, determinism, atomic, errors)
+ * Usage: test_cli [SUITE]   (SUITE: demo, determinism, atomic, errors, workers)
  *
  * Build (needs GDAL and CUnit):
  *   cc -std=c11 test_cli.c -o test_cli $(pkg-config --cflags --libs gdal) -lcunit
@@ -1239,6 +1239,420 @@ static void test_usage_help(void)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* ---- suite: workers ---------------------------------------------------- */
+
+/* One row of assignments.csv, read back with GDAL's CSV driver. */
+typedef struct arow {
+    char *id, *comm, *grids, *changed, *prev_comm;
+    double fte, load, per_fte, travel;
+} arow;
+
+typedef struct arows { arow *r; int n; bool ok; char missing[256]; } arows;
+
+static void arows_free(arows *a)
+{
+    for (int i = 0; i < a->n; i++)
+        free(a->r[i].id), free(a->r[i].comm), free(a->r[i].grids), free(a->r[i].changed), free(a->r[i].prev_comm);
+    free(a->r);
+    memset(a, 0, sizeof *a);
+}
+
+static void read_assignments(const char *dir, arows *a)
+{
+    memset(a, 0, sizeof *a);
+    char *p = xasprintf("%s/assignments.csv", dir);
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    free(p);
+    if (!ds)
+        return;
+    OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
+    OGRFeatureDefnH fd = lyr ? OGR_L_GetLayerDefn(lyr) : NULL;
+    static const char *const F[] = {"worker_id", "name", "community", "grids", "fte", "workload", "workload_per_fte",
+                                    "travel_m", "changed", "previous_community", "previous_grids",
+                                    "previous_workload"};
+    int idx[12];
+    for (int i = 0; fd && i < 12; i++)
+        if ((idx[i] = OGR_FD_GetFieldIndex(fd, F[i])) < 0) {
+            size_t m = strlen(a->missing);
+            snprintf(a->missing + m, sizeof a->missing - m, "%s%s", m ? ", " : "", F[i]);
+        }
+    if (!fd || a->missing[0]) {
+        GDALClose(ds);
+        return;
+    }
+    a->ok = true;
+    a->r = calloc((size_t)OGR_L_GetFeatureCount(lyr, 1) + 1, sizeof *a->r);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(lyr))) {
+        arow *r = &a->r[a->n++];
+        r->id = xstrdup(OGR_F_GetFieldAsString(f, idx[0]));
+        r->comm = xstrdup(OGR_F_GetFieldAsString(f, idx[2]));
+        r->grids = xstrdup(OGR_F_GetFieldAsString(f, idx[3]));
+        r->fte = OGR_F_GetFieldAsDouble(f, idx[4]);
+        r->load = OGR_F_GetFieldAsDouble(f, idx[5]);
+        r->per_fte = OGR_F_IsFieldSetAndNotNull(f, idx[6]) && OGR_F_GetFieldAsString(f, idx[6])[0]
+                   ? OGR_F_GetFieldAsDouble(f, idx[6]) : NAN;
+        r->travel = OGR_F_GetFieldAsString(f, idx[7])[0] ? OGR_F_GetFieldAsDouble(f, idx[7]) : NAN;
+        r->changed = xstrdup(OGR_F_GetFieldAsString(f, idx[8]));
+        r->prev_comm = xstrdup(OGR_F_GetFieldAsString(f, idx[9]));
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+}
+
+static const arow *arow_find(const arows *a, const char *id)
+{
+    for (int i = 0; i < a->n; i++)
+        if (strcmp(a->r[i].id, id) == 0)
+            return &a->r[i];
+    return NULL;
+}
+
+/* True when the ';'-separated list has item. */
+static bool list_has(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; (p = strstr(p, item)); p += n)
+        if ((p == list || p[-1] == ';') && (p[n] == '\0' || p[n] == ';'))
+            return true;
+    return false;
+}
+
+/* The number after "key": at the first occurrence of key after anchor
+ * (NAN when absent or null). */
+static double json_num(const char *text, const char *anchor, const char *key)
+{
+    const char *p = anchor ? strstr(text, anchor) : text;
+    char k[128];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    if (!p || !(p = strstr(p, k)))
+        return NAN;
+    p += strlen(k);
+    while (*p == ' ' || *p == '\n')
+        p++;
+    char *end;
+    double v = strtod(p, &end);
+    return end == p ? NAN : v;
+}
+
+/* A run of the demo scenario with edits, in TMP/tag. */
+typedef struct wrun {
+    run_result r;
+    char *out, *report;
+    arows a;
+    layer_data grids;
+    bool have_grids;
+} wrun;
+
+static void wrun_do(wrun *w, const char *tag, const edit *e, int ne)
+{
+    memset(w, 0, sizeof *w);
+    char *sc = xasprintf("%s/%s.ini", g_tmp, tag);
+    w->out = xasprintf("%s/%s", g_tmp, tag);
+    if (write_scenario(sc, w->out, e, ne) < 0) {
+        CHECK(false, "%s: test setup: an edit's target is missing from datasets/demo/scenario.ini", tag);
+        w->r.code = -1;
+        free(sc);
+        return;
+    }
+    RUN(&w->r, tag, "run", sc);
+    free(sc);
+    char *p = xasprintf("%s/report.json", w->out);
+    w->report = read_file(p, NULL);
+    free(p);
+    read_assignments(w->out, &w->a);
+    roles rg = {.id = "grid_id", .comm = "community", .grid = "workers"};
+    p = xasprintf("%s/grids.gpkg", w->out);
+    w->have_grids = load_layer(p, "grids", NULL, &rg, &w->grids);
+    free(p);
+}
+
+static void wrun_free(wrun *w)
+{
+    run_free(&w->r);
+    free(w->out), free(w->report);
+    arows_free(&w->a);
+    layer_free(&w->grids);
+}
+
+/* Every grid has workers of its community, every listed worker has the
+ * grid, nobody is over capacity, and the worker loads add up to the grids'
+ * workload. Returns the number of shared grids. */
+static int check_staffing(const wrun *w, const char *tag)
+{
+    double cap = json_num(w->report, "\"capacity_per_fte\"", "capacity_per_fte");
+    int shared = 0;
+    CHECK(isfinite(cap) && cap > 0, "%s: report.json has no workers.capacity_per_fte", tag);
+    for (int g = 0; g < w->grids.n; g++) {
+        const feat *gf = &w->grids.f[g];
+        if (!CHECK(gf->grid && gf->grid[0], "%s: grid %s has no worker", tag, gf->id))
+            continue;
+        shared += strchr(gf->grid, ';') != NULL;
+        char *list = xstrdup(gf->grid);
+        for (char *save = NULL, *t = strtok_r(list, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+            const arow *r = arow_find(&w->a, t);
+            if (CHECK(r != NULL, "%s: grid %s names worker %s, who is not in assignments.csv", tag, gf->id, t)) {
+                CHECK(list_has(r->grids, gf->id), "%s: grid %s names %s but the worker's grids are '%s'", tag,
+                      gf->id, t, r->grids);
+                CHECK(strcmp(r->comm, gf->comm) == 0, "%s: worker %s of community %s serves grid %s of %s", tag, t,
+                      r->comm, gf->id, gf->comm);
+            }
+        }
+        free(list);
+    }
+    double load = 0;
+    for (int i = 0; i < w->a.n; i++) {
+        const arow *r = &w->a.r[i];
+        load += r->load;
+        CHECK(r->load <= r->fte * cap * (1 + 1e-6) + 0.01, "%s: worker %s (%.1f FTE) carries %.1f, over the "
+              "capacity %.1f", tag, r->id, r->fte, r->load, r->fte * cap);
+        if (r->fte > 0)
+            CHECK(rel_eq(r->per_fte, r->load / r->fte, 1e-3), "%s: worker %s: workload_per_fte %.2f is not "
+                  "workload %.2f / fte %.2f", tag, r->id, r->per_fte, r->load, r->fte);
+    }
+    double need = json_num(w->report, "\"capacity_per_fte\"", "workload"), gsum = 0;
+    char *p = xasprintf("%s/grids.gpkg", w->out);
+    GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    free(p);
+    if (ds) {
+        OGRLayerH l = GDALDatasetGetLayerByName(ds, "grids");
+        OGRFeatureH f;
+        int wi = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), "workload");
+        while ((f = OGR_L_GetNextFeature(l))) {
+            gsum += OGR_F_GetFieldAsDouble(f, wi);
+            OGR_F_Destroy(f);
+        }
+        GDALClose(ds);
+    }
+    (void)need;
+    CHECK(rel_eq(load, gsum, 1e-6), "%s: the workers carry %.2f in all but the grids' workload is %.2f", tag, load,
+          gsum);
+    return shared;
+}
+
+static void test_workers_demo(void)
+{
+    wrun w;
+    wrun_do(&w, "wdemo", NULL, 0);
+    CHECK_EXIT(&w.r, 0);
+    CU_ASSERT_FATAL(w.report && w.have_grids);
+    CU_ASSERT_FATAL(CHECK(w.a.ok, "assignments.csv cannot be read by GDAL or lacks fields: %s", w.a.missing));
+    CHECK(w.a.n == 38, "assignments.csv has %d rows, the roster 38 workers", w.a.n);
+    int shared = check_staffing(&w, "demo");
+    CHECK(shared > 0, "demo: 35 FTE for 41 grids, yet no grid is shared by two workers");
+    /* the spread of workload per FTE, before and after */
+    double before = json_num(w.report, "\"before\"", "max_min_ratio"),
+           after = json_num(w.report, "\"after\"", "max_min_ratio"),
+           idle = json_num(w.report, "\"after\"", "idle");
+    CHECK(isfinite(before) && isfinite(after) && after * 2 <= before, "workload per FTE max/min: %.2f before, "
+          "%.2f after: not 2x narrower", before, after);
+    CHECK(idle == 0, "%g workers are idle after the run", idle);
+    /* half-time workers carry at most half a full-timer's capacity */
+    const arow *half = arow_find(&w.a, "W002");
+    if (CHECK(half && half->fte == 0.5, "W002 should be a 0.5 FTE worker"))
+        CHECK(half->load > 0 && rel_eq(half->per_fte, 2 * half->load, 1e-3), "W002: workload %.1f, per FTE %.1f",
+              half->load, half->per_fte);
+    /* every transfer in the report shows in the CSV */
+    int moved = 0;
+    for (int i = 0; i < w.a.n; i++)
+        moved += w.a.r[i].prev_comm[0] && strcmp(w.a.r[i].prev_comm, w.a.r[i].comm) != 0;
+    CHECK(moved > 0 && json_count_kv(w.report, "worker", NULL) == moved, "%d workers changed community in "
+          "assignments.csv, %d transfers in report.json", moved, json_count_kv(w.report, "worker", NULL));
+    CHECK(strstr(w.r.out, "workers        38") != NULL, "stdout has no workers line: %s", excerpt(w.r.out_s));
+    wrun_free(&w);
+}
+
+static void test_workers_more_grids_than_workers(void)
+{
+    /* no allocation and one grid per worker: community 231002001001 has 2
+     * workers for 4 grids */
+    edit e[] = {{"workers", "allocate", OP_REPLACE, "allocate = no"},
+                {"workers", "grids_per_worker", OP_DELETE, NULL}};
+    wrun w;
+    wrun_do(&w, "wshort", e, 2);
+    CHECK_EXIT(&w.r, 5);
+    CHECK(strstr(w.r.err_s, "231002001001") && strstr(w.r.err_s, "have no worker") &&
+          strstr(w.r.err_s, "grids_per_worker"), "stderr does not name the community, the unstaffed grids and the "
+          "fix: %s", excerpt(w.r.err_s));
+    CHECK(w.a.ok && w.a.n == 38, "assignments.csv is not written in full (%d rows)", w.a.n);
+    CHECK(json_num(w.report, "\"workers_over_capacity\"", "grids_unstaffed") > 0, "report.json: no unstaffed grid");
+    wrun_free(&w);
+    /* sharing allowed, still no allocation: the grids are staffed but the
+     * community's workload is beyond its 1.5 FTE */
+    edit e2[] = {{"workers", "allocate", OP_REPLACE, "allocate = no"}};
+    wrun_do(&w, "wshare", e2, 1);
+    CHECK_EXIT(&w.r, 5);
+    CHECK(strstr(w.r.err_s, "over capacity") && strstr(w.r.err_s, "short by") && strstr(w.r.err_s, "allocate"),
+          "stderr does not say who is over capacity and by how many FTE: %s", excerpt(w.r.err_s));
+    CHECK(json_num(w.report, "\"workers_over_capacity\"", "grids_unstaffed") == 0, "report.json: unstaffed grids");
+    wrun_free(&w);
+}
+
+static void test_workers_infeasible_roster(void)
+{
+    edit e[] = {{"workers", "grids_per_worker", OP_INSERT_AFTER, "capacity = 500"}};
+    wrun w;
+    wrun_do(&w, "wcap", e, 1);
+    CHECK_EXIT(&w.r, 5);
+    /* 35 FTE x 500 = 17,500 against 29,096 of workload */
+    CHECK(strstr(w.r.err_s, "short by 11596 workload (23.2 FTE)") != NULL, "stderr does not say by how much the "
+          "roster is short: %s", excerpt(w.r.err_s));
+    CHECK(w.report && strstr(w.report, "\"roster_problem\": \"") != NULL, "report.json has no roster_problem");
+    wrun_free(&w);
+}
+
+/* A copy of the demo roster with a 'locked' column: 1 for the ids given. */
+static char *locked_roster(const char *const *ids, int n)
+{
+    char *src = xasprintf("%s/workers.csv", g_demo);
+    char *text = read_file(src, NULL);
+    free(src);
+    if (!text)
+        return NULL;
+    char *path = xasprintf("%s/workers-locked.csv", g_tmp);
+    FILE *f = fopen(path, "w");
+    int row = 0;
+    for (char *save = NULL, *l = strtok_r(text, "\n", &save); f && l; l = strtok_r(NULL, "\n", &save), row++) {
+        bool lock = false;
+        for (int i = 0; i < n; i++)
+            lock |= strncmp(l, ids[i], strlen(ids[i])) == 0 && l[strlen(ids[i])] == ',';
+        fprintf(f, "%s,%s\n", l, row == 0 ? "locked" : lock ? "yes" : "no");
+    }
+    if (f)
+        fclose(f);
+    free(text);
+    return path;
+}
+
+static void test_workers_locked(void)
+{
+    /* W007 moves to another community when free (see the demo run) */
+    static const char *const ids[] = {"W007", "W022"};
+    char *roster = locked_roster(ids, 2);
+    CU_ASSERT_FATAL(roster != NULL);
+    char *line = xasprintf("workers = %s", roster);
+    edit e[] = {{"input", "workers", OP_REPLACE, line}, {"input", "workers.crs", OP_INSERT_AFTER,
+                                                         "workers.lock = locked"}};
+    wrun w;
+    wrun_do(&w, "wlock", e, 2);
+    CHECK_EXIT(&w.r, 0);
+    for (int i = 0; i < 2; i++) {
+        const arow *r = arow_find(&w.a, ids[i]);
+        if (CHECK(r != NULL, "%s is missing from assignments.csv", ids[i])) {
+            CHECK(strcmp(r->comm, r->prev_comm) == 0, "locked worker %s moved from %s to %s", ids[i], r->prev_comm,
+                  r->comm);
+            CHECK(r->grids[0] != '\0', "locked worker %s has no grid", ids[i]);
+        }
+    }
+    check_staffing(&w, "locked");
+    wrun_free(&w);
+    free(line), free(roster);
+}
+
+static void test_workers_continuity(void)
+{
+    /* run once, then take that plan and its assignment as the plan in
+     * force: with stability dominating nothing may change */
+    wrun a;
+    wrun_do(&a, "wcont1", NULL, 0);
+    CHECK_EXIT(&a.r, 0);
+    CU_ASSERT_FATAL(a.a.ok && a.a.n > 0);
+    char *roster = xasprintf("%s/roster-now.csv", g_tmp);
+    FILE *f = fopen(roster, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fprintf(f, "worker_id,community,grids,fte\n");
+    for (int i = 0; i < a.a.n; i++)
+        fprintf(f, "%s,%s,%s,%g\n", a.a.r[i].id, a.a.r[i].comm, a.a.r[i].grids, a.a.r[i].fte);
+    fclose(f);
+    char *l1 = xasprintf("existing_plan = %s/grids.gpkg", a.out), *l2 = xasprintf("workers = %s", roster);
+    edit e[] = {{"input", "existing_plan", OP_REPLACE, l1},
+                {"input", "workers", OP_REPLACE, l2},
+                {"input", "workers.crs", OP_DELETE, NULL},
+                {"workers", "allocate", OP_REPLACE, "allocate = no"},
+                {"objective", "compactness", OP_INSERT_AFTER, "stability = 100"}};
+    wrun b;
+    wrun_do(&b, "wcont2", e, 5);
+    CHECK_EXIT(&b.r, 0);
+    CHECK(strstr(b.r.out, "moved          0 households") != NULL, "the plan in force changed: %s",
+          excerpt(b.r.out_s));
+    CHECK(b.a.n == a.a.n, "%d workers in the second run, %d in the first", b.a.n, a.a.n);
+    for (int i = 0; i < b.a.n; i++) {
+        const arow *r = &b.a.r[i], *o = arow_find(&a.a, r->id);
+        if (!CHECK(o != NULL, "worker %s is new", r->id))
+            continue;
+        CHECK(strcmp(r->changed, "no") == 0 && strcmp(r->grids, o->grids) == 0 && strcmp(r->comm, o->comm) == 0,
+              "worker %s: grids '%s' (%s), before '%s' (%s), changed = %s", r->id, r->grids, r->comm, o->grids,
+              o->comm, r->changed);
+    }
+    wrun_free(&a), wrun_free(&b);
+    free(roster), free(l1), free(l2);
+}
+
+static void test_workers_count_workers(void)
+{
+    /* one grid per whole FTE; the allocation gives each community a count
+     * its household bounds allow */
+    edit e[] = {{"grid", "count", OP_REPLACE, "count = workers"},
+                {"grid", "households", OP_REPLACE, "households = 300..700"},
+                {"solver", "time_limit", OP_REPLACE, "time_limit = 5"}};
+    wrun w;
+    wrun_do(&w, "wcount", e, 3);
+    CHECK_EXIT(&w.r, 0);
+    CU_ASSERT_FATAL(w.report && w.have_grids && w.a.ok);
+    const char *p = strstr(w.report, "\"workers\": {");
+    CU_ASSERT_FATAL(p != NULL);
+    int checked = 0;
+    for (const char *q = p; (q = strstr(q, "\"fte_after\":")); q++) {
+        double fte = json_num(q, NULL, "fte_after"), grids = json_num(q, NULL, "grids");
+        const char *idp = q;
+        while (idp > p && strncmp(idp, "\"id\": \"", 7) != 0)
+            idp--;
+        char id[64] = "";
+        sscanf(idp + 7, "%63[^\"]", id);
+        int n = 0;
+        for (int g = 0; g < w.grids.n; g++)
+            n += strcmp(w.grids.f[g].comm, id) == 0;
+        CHECK(n == (int)floor(fte + 1e-9) && grids == n, "community %s: %.1f FTE after allocation but %d grids "
+              "(report: %g)", id, fte, n, grids);
+        checked++;
+    }
+    CHECK(checked == DEMO_COMMUNITIES, "report.json lists %d communities under workers", checked);
+    check_staffing(&w, "count = workers");
+    wrun_free(&w);
+}
+
+static void test_workers_bad_rows(void)
+{
+    char *src = xasprintf("%s/workers.csv", g_demo);
+    char *text = read_file(src, NULL);
+    free(src);
+    CU_ASSERT_FATAL(text != NULL);
+    static const struct { const char *from, *to, *frag[3]; } C[] = {
+        {"W005,Yuan Hong,231002001002,231002001002-G03,1.0", "W005,Yuan Hong,231002001002,231002001002-G03,full",
+         {"row 5 (worker 'W005')", "'fte'", "0.5 part-time"}},
+        {"W009,Cheng Chunmei,231002001003", "W009,Cheng Chunmei,999999999999",
+         {"row 9 (worker 'W009')", "'999999999999'", "communities layer"}},
+        {"W010,", "W009,", {"id 'W009'", "more than one", "workers.id"}},
+    };
+    for (int i = 0; i < 3; i++) {
+        char *bad = replace_all(text, C[i].from, C[i].to);
+        char *path = xasprintf("%s/bad-roster-%d.csv", g_tmp, i);
+        CU_ASSERT_FATAL(write_file(path, bad, strlen(bad)));
+        char *line = xasprintf("workers = %s", path), *tag = xasprintf("wbad%d", i);
+        edit e[] = {{"input", "workers", OP_REPLACE, line}};
+        wrun w;
+        wrun_do(&w, tag, e, 1);
+        CHECK_EXIT(&w.r, 4);
+        for (int k = 0; k < 3; k++)
+            CHECK(strstr(w.r.err_s, C[i].frag[k]) != NULL, "bad roster %d: stderr lacks \"%s\": %s", i,
+                  C[i].frag[k], excerpt(w.r.err_s));
+        CHECK(!file_exists(w.out), "bad roster %d: the run failed but wrote its output folder", i);
+        wrun_free(&w);
+        free(bad), free(path), free(line), free(tag);
+    }
+    free(text);
+}
+
 typedef struct test_def { const char *name; CU_TestFunc fn; } test_def;
 
 static bool want_suite(const char *only, const char *name) { return !only || strcmp(only, name) == 0; }
@@ -1246,13 +1660,13 @@ static bool want_suite(const char *only, const char *name) { return !only || str
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
-    static const char *suites[] = {"demo", "determinism", "atomic", "errors"};
+    static const char *suites[] = {"demo", "determinism", "atomic", "errors", "workers"};
     if (only) {
         bool known = false;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             known |= strcmp(only, suites[i]) == 0;
         if (!known) {
-            fprintf(stderr, "test_cli: unknown suite '%s' (suites: demo, determinism, atomic, errors)\n", only);
+            fprintf(stderr, "test_cli: unknown suite '%s' (suites: demo, determinism, atomic, errors, workers)\n", only);
             return 2;
         }
     }
@@ -1333,6 +1747,21 @@ int main(int argc, char **argv)
         };
         for (size_t i = 0; s && i < sizeof U / sizeof U[0]; i++)
             CU_add_test(s, U[i].name, U[i].fn);
+    }
+    if (want_suite(only, "workers")) {
+        CU_pSuite s = CU_add_suite("workers", NULL, NULL);
+        static const test_def W[] = {
+            {"demo: every grid staffed, nobody over capacity, spread of workload per FTE 2x narrower",
+             test_workers_demo},
+            {"more grids than workers: a clear message, or sharing within capacity", test_workers_more_grids_than_workers},
+            {"a roster short of the workload: exit 5, by how much", test_workers_infeasible_roster},
+            {"locked workers stay in their community", test_workers_locked},
+            {"continuity: a balanced plan in force keeps every worker on their grids", test_workers_continuity},
+            {"count = workers: one grid per whole FTE after allocation", test_workers_count_workers},
+            {"bad roster rows name the row, the worker and the field (exit 4)", test_workers_bad_rows},
+        };
+        for (size_t i = 0; s && i < sizeof W / sizeof W[0]; i++)
+            CU_add_test(s, W[i].name, W[i].fn);
     }
     if (CU_get_error() != CUE_SUCCESS) {
         fprintf(stderr, "test_cli: CUnit: %s\n", CU_get_error_msg());
