@@ -664,16 +664,24 @@ static gp_status read_worker(gp_ctx *ctx, gp_dataset *ds, src *s, gp_proj *pj, O
                              long row, gp_worker *w)
 {
     enum { RW_ID, RW_NAME, RW_COMM, RW_GRIDS, RW_FTE, RW_LOCK };
+    /* copies: GDAL reuses one buffer for the text of non-string fields */
+    char val_buf[6][256];
     const char *val[6];
-    for (int k = 0; k < 6; k++)
-        val[k] = fi[k] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[k]) ? OGR_F_GetFieldAsString(f, fi[k]) : NULL;
+    for (int k = 0; k < 6; k++) {
+        val[k] = NULL;
+        if (fi[k] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[k])) {
+            snprintf(val_buf[k], sizeof val_buf[k], "%s", OGR_F_GetFieldAsString(f, fi[k]));
+            val[k] = val_buf[k];
+        }
+    }
     if (!val[RW_ID] || !val[RW_ID][0])
         return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld: the worker id is empty: give every worker an id "
                        "([input] workers.id)", s->path, row);
     w->row = row;
     w->id = gp_strdup(val[RW_ID]);
     w->name = gp_strdup(val[RW_NAME] ? val[RW_NAME] : "");
-    w->cur_text = gp_strdup(val[RW_GRIDS] ? val[RW_GRIDS] : "");
+    w->cur_text = gp_strdup(fi[RW_GRIDS] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[RW_GRIDS])
+                            ? OGR_F_GetFieldAsString(f, fi[RW_GRIDS]) : "");
     w->home = w->comm = -1;
     w->fte = 1.0;
     w->travel = NAN;
@@ -712,26 +720,29 @@ static gp_status read_worker(gp_ctx *ctx, gp_dataset *ds, src *s, gp_proj *pj, O
     const char *p = w->cur_text;
     while (*p) {
         size_t len = strcspn(p, ";,|");
-        char id[256];
         const char *b = p, *e = p + len;
         while (b < e && isspace((unsigned char)*b))
             b++;
         while (e > b && isspace((unsigned char)e[-1]))
             e--;
-        snprintf(id, sizeof id, "%.*s", (int)(e - b), b);
         p += len + (p[len] != '\0');
-        if (!id[0])
+        if (e == b)
             continue;
         int g = -1;
         for (int x = 0; x < ds->n_existing && g < 0; x++)
-            if (strcmp(ds->existing[x].id, id) == 0)
+            if (strlen(ds->existing[x].id) == (size_t)(e - b) && strncmp(ds->existing[x].id, b, (size_t)(e - b)) == 0)
                 g = x;
         if (g < 0) {
             if (ds->has_existing)
-                gp_log(ctx, GP_LOG_WARN, "%s: row %ld (worker '%s'): grid '%s' is not in the existing plan: it "
-                       "counts for nothing in continuity", s->path, row, w->id, id);
+                gp_log(ctx, GP_LOG_WARN, "%s: row %ld (worker '%s'): grid '%.*s' is not in the existing plan: it "
+                       "counts for nothing in continuity", s->path, row, w->id, (int)(e - b), b);
             continue;
         }
+        bool dup = false;
+        for (int k = 0; k < w->n_cur; k++)
+            dup |= w->cur[k] == g;
+        if (dup)
+            continue;
         int *nc = realloc(w->cur, (size_t)(w->n_cur + 1) * sizeof *nc);
         if (!nc)
             return GP_ERR_NOMEM;
@@ -770,8 +781,8 @@ static gp_status load_workers(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
     if (!ds->has_existing && fi[3] >= 0)
         gp_log(ctx, GP_LOG_INFO, "%s: the roster names current grids but the scenario has no [input] "
                "existing_plan: continuity is not used", s->path);
-    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    ds->workers = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->workers);
+    int cap = 64;
+    ds->workers = calloc((size_t)cap, sizeof *ds->workers);
     if (!ds->workers)
         return GP_ERR_NOMEM;
     ds->has_workers = true;
@@ -781,8 +792,14 @@ static gp_status load_workers(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         row++;
         if (ds->n_workers == cap) {
-            OGR_F_Destroy(f);
-            return gp_fail(ctx, GP_ERR_INPUT, "%s: the roster changed while it was read", s->path);
+            gp_worker *nw = realloc(ds->workers, (size_t)cap * 2 * sizeof *nw);
+            if (!nw) {
+                OGR_F_Destroy(f);
+                return GP_ERR_NOMEM;
+            }
+            memset(nw + cap, 0, (size_t)cap * sizeof *nw);
+            ds->workers = nw;
+            cap *= 2;
         }
         st = read_worker(ctx, ds, s, pj, f, fi, row, &ds->workers[ds->n_workers++]);
         OGR_F_Destroy(f);

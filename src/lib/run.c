@@ -826,6 +826,8 @@ gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summar
                      summary->communities_infeasible, summary->communities);
     else if (st == GP_OK && ds.has_workers && ds.roster_reason[0])
         st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%s: %s", ds.in_workers.path, ds.roster_reason);
+    else if (st == GP_OK && ds.allocated && ds.alloc_status == GP_CS_INFEASIBLE)
+        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "head-count allocation: %s", ds.alloc_reason);
     gp_dataset_free(ctx, &ds);
     return st;
 }

@@ -80,6 +80,7 @@ static void coef(mip *m, int row, int col, double v)
 
 typedef struct mip_out {
     int status;                  /* GP_CS_OPTIMAL / GP_CS_TIME_LIMIT / GP_CS_INFEASIBLE */
+    bool proven_infeasible;      /* INFEASIBLE because no solution exists (else: none found in time) */
     double objective, gap, seconds;
 } mip_out;
 
@@ -97,7 +98,9 @@ static gp_status mip_solve(gp_ctx *ctx, mip *m, double time_limit, double gap_to
 {
     double t0 = gp_now();
     out->status = GP_CS_INFEASIBLE;
+    out->proven_infeasible = false;
     out->objective = out->gap = NAN;
+    out->seconds = 0;
     if (m->nomem)
         return GP_ERR_NOMEM;
     glp_load_matrix(m->lp, m->ne, m->ia, m->ja, m->ar);
@@ -116,24 +119,38 @@ static gp_status mip_solve(gp_ctx *ctx, mip *m, double time_limit, double gap_to
     int rc = glp_intopt(m->lp, &io);
     int ms = glp_mip_status(m->lp);
     out->seconds = gp_now() - t0;
-    if (ms != GLP_OPT && ms != GLP_FEAS)
-        return GP_OK; /* no solution: the caller says why */
+    if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && rc != GLP_ENOPFS && rc != GLP_ENODFS)
+        return gp_fail(ctx, GP_ERR_SOLVER, "GLPK could not solve the integer program (glp_intopt code %d)", rc);
+    if (ms != GLP_OPT && ms != GLP_FEAS) {
+        /* no solution: proven when the search ran to its end */
+        out->proven_infeasible = rc != GLP_ETMLIM;
+        return GP_OK;
+    }
     out->objective = glp_mip_obj_val(m->lp);
-    bool proven = rc == 0 && ms == GLP_OPT;
     double g = bound > -DBL_MAX && fabs(out->objective) > 1e-12 ? (out->objective - bound) / fabs(out->objective)
              : bound > -DBL_MAX ? 0 : NAN;
-    out->gap = proven ? (isfinite(g) ? fmin(fmax(g, 0), gap_tol) : 0) : (isfinite(g) ? fmax(g, 0) : NAN);
-    out->status = proven ? GP_CS_OPTIMAL : GP_CS_TIME_LIMIT;
-    (void)ctx;
+    if (rc == 0) { /* the tree was searched to its end */
+        out->status = GP_CS_OPTIMAL;
+        out->gap = 0;
+    } else if (rc == GLP_EMIPGAP) { /* stopped at the relative gap asked for */
+        out->status = GP_CS_OPTIMAL;
+        out->gap = isfinite(g) ? fmin(fmax(g, 0), gap_tol) : gap_tol;
+    } else {
+        out->status = GP_CS_TIME_LIMIT;
+        out->gap = isfinite(g) ? fmax(g, 0) : NAN;
+    }
     return GP_OK;
 }
 
+/* Frees m and what it holds; NULL does nothing. */
 static void mip_free(mip *m)
 {
+    if (!m)
+        return;
     if (m->lp)
         glp_delete_prob(m->lp);
     free(m->ia), free(m->ja), free(m->ar);
-    memset(m, 0, sizeof *m);
+    free(m);
 }
 
 /* ---- the roster in the plan in force ------------------------------------ */
@@ -221,7 +238,7 @@ gp_status gp_workers_prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     free(ew), free(ef), free(en);
     ds->capacity = gp_scn_num(sc, "workers", "capacity", NAN);
     if (!isfinite(ds->capacity))
-        ds->capacity = 1.25 * work / fte;
+        ds->capacity = work > 0 ? 1.25 * work / fte : 1; /* no workload: any capacity holds */
     ds->roster_reason[0] = '\0';
     if (work > ds->capacity * fte * (1 + 1e-9)) {
         double short_by = work - ds->capacity * fte;
@@ -274,6 +291,10 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
         flo = 0;
     long max_tr = (long)gp_scn_num(sc, "workers", "max_transfers", -1);
     int gpw = (int)gp_scn_num(sc, "workers", "grids_per_worker", 1);
+    double plo = 1, phi;
+    const char *pg = gp_scn_str(sc, "workers", "per_grid", "1..");
+    if (!gp_parse_double(pg, &plo) && !gp_parse_range(pg, &plo, &phi))
+        plo = 1;
     bool by_workers = count_is_workers(sc) && !k;
     double fte = 0, work = 0;
     for (int i = 0; i < nw; i++)
@@ -297,9 +318,9 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
     int *kcol = calloc(ncs, sizeof *kcol), *cls = malloc(nws * sizeof *cls);
     wclass *cl = calloc(nws, sizeof *cl);
     int *n = NULL, *placed = NULL, ncl = 0;
-    mip m = {0};
+    mip *m = calloc(1, sizeof *m); /* on the heap: it changes after setjmp */
     gp_status st = GP_OK;
-    if (!cx || !cy || !fixf || !fixh || !kcol || !cls || !cl) {
+    if (!m || !cx || !cy || !fixf || !fixh || !kcol || !cls || !cl) {
         st = GP_ERR_NOMEM;
         goto out;
     }
@@ -333,12 +354,12 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
     gp_glpk_hooks_install(ctx, &jb);
     if (setjmp(jb) != 0) {
         gp_glpk_hooks_remove();
-        m.lp = NULL; /* freed with GLPK's environment */
+        m->lp = NULL; /* freed with GLPK's environment */
         st = gp_fail(ctx, GP_ERR_SOLVER, "allocation: GLPK failed: %s", ctx->errmsg);
         goto out;
     }
-    m.lp = glp_create_prob();
-    glp_set_obj_dir(m.lp, GLP_MIN);
+    m->lp = glp_create_prob();
+    glp_set_obj_dir(m->lp, GLP_MIN);
     /* n[q,c]: how many workers of class q serve community c; a move costs
      * a little, so that among equally even allocations fewer people move,
      * spare workers first, and to nearer communities */
@@ -350,7 +371,7 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
                          ? hypot(cx[c] - cx[cl[q].home], cy[c] - cy[cl[q].home]) / 1000 : 0;
                 cost = 1e-3 * (1 + cl[q].has_cur + d / 10);
             }
-            n[q * nc + c] = icol_add(&m, 0, cl[q].size, cost);
+            n[q * nc + c] = icol_add(m, 0, cl[q].size, cost);
         }
     /* evenness: sum over communities of (F - t)^2 / t, F the community's
      * FTE and t its even share, as a convex piecewise-linear cost in steps
@@ -366,9 +387,9 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
     for (int q = 0; q < ncl; q++)
         movable += cl[q].fte * cl[q].size;
     for (int q = 0; q < ncl; q++) {
-        int r = row_add(&m, cl[q].size, cl[q].size);
+        int r = row_add(m, cl[q].size, cl[q].size);
         for (int c = 0; c < nc; c++)
-            coef(&m, r, n[q * nc + c], 1);
+            coef(m, r, n[q * nc + c], 1);
     }
     for (int c = 0; c < nc; c++) {
         const gp_community *cm = &ds->comms[c];
@@ -377,51 +398,51 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
         double g = grain;
         while (top / g > 2000)
             g *= 2;
-        int r = row_add(&m, flo - fixf[c], fhi - fixf[c]);
-        int rd = row_add(&m, 0, 0); /* sum of steps = movable FTE here */
+        int r = row_add(m, flo - fixf[c], fhi - fixf[c]);
+        int rd = row_add(m, 0, 0); /* sum of steps = movable FTE here */
         for (int q = 0; q < ncl; q++) {
-            coef(&m, r, n[q * nc + c], cl[q].fte);
-            coef(&m, rd, n[q * nc + c], cl[q].fte);
+            coef(m, r, n[q * nc + c], cl[q].fte);
+            coef(m, rd, n[q * nc + c], cl[q].fte);
         }
-        double tt = t > 1e-9 ? t : 1e-9;
+        double tt = fmax(t, 0.1); /* a community without workload: F^2 / 0.1 */
         /* the steps price F above fixf: the constant makes the objective
          * the sum itself */
-        glp_set_obj_coef(m.lp, 0, glp_get_obj_coef(m.lp, 0) + (fixf[c] - t) * (fixf[c] - t) / tt);
+        glp_set_obj_coef(m->lp, 0, glp_get_obj_coef(m->lp, 0) + (fixf[c] - t) * (fixf[c] - t) / tt);
         for (double a = 0; a < top - 1e-12; a += g) {
             double b = fmin(a + g, top), fa = fixf[c] + a - t, fb = fixf[c] + b - t;
-            int col = col_add(&m, 0, b - a, (fb * fb - fa * fa) / tt / (b - a), false);
-            coef(&m, rd, col, -1);
+            int col = col_add(m, 0, b - a, (fb * fb - fa * fa) / tt / (b - a), false);
+            coef(m, rd, col, -1);
         }
         if (by_workers) {
             /* k = floor(FTE) grids, within the counts the bounds allow */
             bool known = kmin && kmax && kmin[c] >= 1 && kmax[c] >= kmin[c];
             int lo = known ? kmin[c] : 1, hi = known ? kmax[c] : INT32_MAX / 2;
-            kcol[c] = icol_add(&m, lo, hi, 0);
-            int rk = row_add(&m, -fixf[c], 1 - 1e-3 - fixf[c]);
+            kcol[c] = icol_add(m, lo, hi, 0);
+            int rk = row_add(m, -fixf[c], 1 - 1e-3 - fixf[c]);
             for (int q = 0; q < ncl; q++)
-                coef(&m, rk, n[q * nc + c], cl[q].fte);
-            coef(&m, rk, kcol[c], -1);
+                coef(m, rk, n[q * nc + c], cl[q].fte);
+            coef(m, rk, kcol[c], -1);
         } else if (k && k[c] > 0) {
             /* enough heads for every grid: soft, so that a short roster
              * still gets the most even allocation (the assignment then
              * says what is missing) */
-            int sl = col_add(&m, 0, INFINITY, 10, false);
-            int rs = row_add(&m, k[c] - gpw * fixh[c], INFINITY);
+            int sl = col_add(m, 0, INFINITY, 10, false);
+            int rs = row_add(m, k[c] * plo - gpw * fixh[c], INFINITY);
             for (int q = 0; q < ncl; q++)
-                coef(&m, rs, n[q * nc + c], gpw);
-            coef(&m, rs, sl, 1);
+                coef(m, rs, n[q * nc + c], gpw);
+            coef(m, rs, sl, 1);
         }
     }
     if (max_tr >= 0) {
-        int r = row_add(&m, -INFINITY, (double)max_tr);
+        int r = row_add(m, -INFINITY, (double)max_tr);
         for (int q = 0; q < ncl; q++)
             for (int c = 0; c < nc; c++)
                 if (cl[q].home >= 0 && c != cl[q].home)
-                    coef(&m, r, n[q * nc + c], 1);
+                    coef(m, r, n[q * nc + c], 1);
     }
     mip_out mo;
     double tl = gp_scn_num(sc, "solver", "time_limit", 60);
-    st = mip_solve(ctx, &m, tl, gp_scn_num(sc, "solver", "gap", 1e-4), &mo);
+    st = mip_solve(ctx, m, tl, gp_scn_num(sc, "solver", "gap", 1e-4), &mo);
     ds->alloc_seconds = mo.seconds;
     if (!st && mo.status != GP_CS_INFEASIBLE) {
         ds->alloc_status = mo.status;
@@ -433,7 +454,7 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
             for (int c = 0; c < nc; c++) {
                 if (c == cl[q].home)
                     continue;
-                long cnt = lround(glp_mip_col_val(m.lp, n[q * nc + c]));
+                long cnt = lround(glp_mip_col_val(m->lp, n[q * nc + c]));
                 for (long t = 0; t < cnt; t++) {
                     int best = -1;
                     double bd = INFINITY;
@@ -466,7 +487,7 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
             ds->n_transfers += w->home >= 0 && w->comm != w->home;
         }
         for (int c = 0; by_workers && c < nc; c++)
-            ds->comms[c].k_workers = (int)lround(glp_mip_col_val(m.lp, kcol[c]));
+            ds->comms[c].k_workers = (int)lround(glp_mip_col_val(m->lp, kcol[c]));
         double dev = 0;
         for (int c = 0; c < nc; c++) {
             double t = work > 0 ? ds->comms[c].work / work * fte : fte / nc;
@@ -475,17 +496,21 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
         }
         gp_log(ctx, GP_LOG_INFO, "allocation: %d transfers, largest deviation from the even share %.1f%% (%s, "
                "gap %.2g, %.2f s)", ds->n_transfers, 100 * dev, gp_comm_status_name(mo.status), mo.gap, mo.seconds);
+    } else if (!st && !mo.proven_infeasible) {
+        snprintf(ds->alloc_reason, sizeof ds->alloc_reason, "GLPK found no allocation in the time limit: raise "
+                 "[solver] time_limit");
+        gp_log(ctx, GP_LOG_WARN, "allocation: %s; the roster's communities are kept", ds->alloc_reason);
     } else if (!st) {
         snprintf(ds->alloc_reason, sizeof ds->alloc_reason, "no allocation of the %d workers meets [workers] "
-                 "community_fte = %g..%g%s%s%s: widen the range, allow more transfers or unlock workers", nw, flo,
+                 "community_fte = %g..%g%s%s: widen the range, allow more transfers or unlock workers", nw, flo,
                  fhi, max_tr >= 0 ? " within [workers] max_transfers" : "",
                  by_workers ? " and gives each community a whole number of FTE within the grid counts its bounds "
-                 "allow" : "", mo.seconds >= tl * 0.99 ? " in the time limit" : "");
+                 "allow" : "");
         gp_log(ctx, GP_LOG_WARN, "allocation: %s; the roster's communities are kept", ds->alloc_reason);
     }
     gp_glpk_hooks_remove();
 out:
-    mip_free(&m);
+    mip_free(m);
     free(cx), free(cy), free(fixf), free(fixh), free(kcol), free(cls), free(cl), free(n), free(placed);
     return st;
 }
@@ -518,65 +543,71 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     double rho = fte > 0 ? cm->work / fte / cap : 1; /* community's mean load per FTE, in capacity units */
     if (!(rho > 0))
         rho = 1;
-    mip m = {0};
+    mip *m = calloc(1, sizeof *m); /* on the heap: it changes after setjmp */
     int *x = malloc((size_t)(nw + 1) * (size_t)ng * sizeof *x), *y = malloc((size_t)(nw + 1) * (size_t)ng * sizeof *y);
     int *o = malloc((size_t)(nw ? nw : 1) * sizeof *o);
     gp_status st = GP_OK;
-    if (!x || !y || !o) {
-        free(x), free(y), free(o);
+    if (!m || !x || !y || !o) {
+        free(x), free(y), free(o), free(m);
         return GP_ERR_NOMEM;
     }
     jmp_buf jb;
     gp_glpk_hooks_install(ctx, &jb);
     if (setjmp(jb) != 0) {
         gp_glpk_hooks_remove();
-        m.lp = NULL;
+        m->lp = NULL;
         free(x), free(y), free(o);
-        mip_free(&m);
+        mip_free(m);
         return gp_fail(ctx, GP_ERR_SOLVER, "community '%s': worker assignment: GLPK failed: %s", cm->id, ctx->errmsg);
     }
-    m.lp = glp_create_prob();
-    glp_set_obj_dir(m.lp, GLP_MIN);
-    /* row nw of x / y is "nobody": a grid left unstaffed, at a high cost */
+    m->lp = glp_create_prob();
+    glp_set_obj_dir(m->lp, GLP_MIN);
+    /* row nw of x / y is "nobody": a grid left unstaffed, at a cost above
+     * any overload, so that every grid that can have a worker gets one */
     for (int a = 0; a <= nw; a++)
         for (int b = 0; b < ng; b++) {
             double cost;
             if (a == nw) {
-                cost = 100;
+                cost = 1e7; /* an unstaffed grid is the worst outcome */
             } else {
                 double d = in->dist[a * ng + b];
                 cost = wc * (1 - in->ov[a * ng + b]) + (isfinite(d) ? wt * d / 1000 : 0) + 0.01;
             }
-            x[a * ng + b] = col_add(&m, 0, 1, cost, true);
-            y[a * ng + b] = col_add(&m, 0, INFINITY, 0, false);
+            x[a * ng + b] = col_add(m, 0, 1, cost, true);
+            y[a * ng + b] = col_add(m, 0, INFINITY, 0, false);
         }
-    int rmax = col_add(&m, 0, INFINITY, wb / rho, false), rmin = col_add(&m, 0, INFINITY, -wb / rho, false);
+    int rmax = col_add(m, 0, INFINITY, wb / rho, false), rmin = col_add(m, 0, INFINITY, -wb / rho, false);
     for (int b = 0; b < ng; b++) {
         double wg = plan->grids[in->g[b]].v[GP_A_WORK] / cap;
-        int rs = row_add(&m, plo, nw >= 1 ? phi : INFINITY);
-        int rw = row_add(&m, wg, wg);
+        int rs = row_add(m, plo, nw >= 1 ? phi : INFINITY);
+        int rw = row_add(m, wg, wg);
         for (int a = 0; a <= nw; a++) {
-            coef(&m, rs, x[a * ng + b], a == nw ? plo : 1);
-            coef(&m, rw, y[a * ng + b], 1);
-            int r = row_add(&m, -INFINITY, 0); /* no share without the grid */
-            coef(&m, r, y[a * ng + b], 1);
-            coef(&m, r, x[a * ng + b], -wg);
+            coef(m, rs, x[a * ng + b], a == nw ? plo : 1);
+            coef(m, rw, y[a * ng + b], 1);
+            int r = row_add(m, -INFINITY, 0); /* no share without the grid */
+            coef(m, r, y[a * ng + b], 1);
+            coef(m, r, x[a * ng + b], -wg);
+            if (a < nw) { /* an unstaffed grid has nobody at all */
+                int rx = row_add(m, -INFINITY, 1);
+                coef(m, rx, x[a * ng + b], 1);
+                coef(m, rx, x[nw * ng + b], 1);
+            }
         }
     }
     for (int a = 0; a < nw; a++) {
         const gp_worker *w = &ds->workers[in->w[a]];
-        o[a] = col_add(&m, 0, INFINITY, 1e4, false); /* over capacity: a last resort */
-        int rg = row_add(&m, -INFINITY, gpw), rc = row_add(&m, -INFINITY, w->fte);
-        int r1 = row_add(&m, 0, INFINITY), r2 = row_add(&m, 0, INFINITY);
+        o[a] = col_add(m, 0, INFINITY, 1e4, false); /* over capacity: a last resort */
+        int rg = row_add(m, -INFINITY, gpw), rc = row_add(m, -INFINITY, w->fte);
+        int r1 = row_add(m, 0, INFINITY), r2 = row_add(m, 0, INFINITY);
         for (int b = 0; b < ng; b++) {
-            coef(&m, rg, x[a * ng + b], 1);
-            coef(&m, rc, y[a * ng + b], 1);
-            coef(&m, r1, y[a * ng + b], -1);
-            coef(&m, r2, y[a * ng + b], 1);
+            coef(m, rg, x[a * ng + b], 1);
+            coef(m, rc, y[a * ng + b], 1);
+            coef(m, r1, y[a * ng + b], -1);
+            coef(m, r2, y[a * ng + b], 1);
         }
-        coef(&m, rc, o[a], -1);
-        coef(&m, r1, rmax, w->fte);
-        coef(&m, r2, rmin, -w->fte);
+        coef(m, rc, o[a], -1);
+        coef(m, r1, rmax, w->fte);
+        coef(m, r2, rmin, -w->fte);
         if (w->locked) {
             /* a locked worker keeps the grid that holds most of theirs */
             int best = -1;
@@ -584,19 +615,21 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
                 if (in->ov[a * ng + b] > 0 && (best < 0 || in->ov[a * ng + b] > in->ov[a * ng + best]))
                     best = b;
             if (best >= 0)
-                glp_set_col_bnds(m.lp, x[a * ng + best], GLP_FX, 1, 1);
+                glp_set_col_bnds(m->lp, x[a * ng + best], GLP_FX, 1, 1);
         }
     }
     mip_out mo;
-    st = mip_solve(ctx, &m, gp_scn_num(sc, "solver", "time_limit", 60), gp_scn_num(sc, "solver", "gap", 1e-4), &mo);
+    st = mip_solve(ctx, m, gp_scn_num(sc, "solver", "time_limit", 60), gp_scn_num(sc, "solver", "gap", 1e-4), &mo);
     cm->wseconds = mo.seconds;
     cm->wobjective = mo.objective;
     cm->wgap = mo.gap;
     cm->wstatus = mo.status;
     if (st || mo.status == GP_CS_INFEASIBLE) {
         if (!st)
-            snprintf(cm->wreason, sizeof cm->wreason, "no assignment meets [workers] per_grid = %s with the locked "
-                     "workers: unlock a worker or widen per_grid", pg);
+            snprintf(cm->wreason, sizeof cm->wreason, "%s", mo.proven_infeasible
+                     ? "no assignment meets [workers] per_grid and grids_per_worker with the locked workers: unlock "
+                       "a worker or widen per_grid"
+                     : "GLPK found no assignment in the time limit: raise [solver] time_limit");
         goto out;
     }
     int unstaffed = 0, over = 0;
@@ -604,7 +637,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     double over_sum = 0;
     for (int b = 0; b < ng; b++) {
         gp_grid *gr = &plan->grids[in->g[b]];
-        if (glp_mip_col_val(m.lp, x[nw * ng + b]) > 0.5) {
+        if (glp_mip_col_val(m->lp, x[nw * ng + b]) > 0.5) {
             if (unstaffed++ < 3)
                 snprintf(grids_txt + strlen(grids_txt), sizeof grids_txt - strlen(grids_txt), "%s%s",
                          unstaffed > 1 ? ", " : "", gr->id);
@@ -612,7 +645,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         }
         size_t len = 0;
         for (int a = 0; a < nw; a++)
-            if (glp_mip_col_val(m.lp, x[a * ng + b]) > 0.5)
+            if (glp_mip_col_val(m->lp, x[a * ng + b]) > 0.5)
                 len += strlen(ds->workers[in->w[a]].id) + 1;
         free(gr->workers);
         gr->workers = calloc(len + 1, 1);
@@ -621,7 +654,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             goto out;
         }
         for (int a = 0; a < nw; a++)
-            if (glp_mip_col_val(m.lp, x[a * ng + b]) > 0.5) {
+            if (glp_mip_col_val(m->lp, x[a * ng + b]) > 0.5) {
                 if (gr->workers[0])
                     strcat(gr->workers, ";");
                 strcat(gr->workers, ds->workers[in->w[a]].id);
@@ -632,12 +665,12 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         w->load = 0;
         w->travel = w->has_base ? 0 : NAN;
         for (int b = 0; b < ng; b++)
-            if (glp_mip_col_val(m.lp, x[a * ng + b]) > 0.5) {
+            if (glp_mip_col_val(m->lp, x[a * ng + b]) > 0.5) {
                 if (!gp_ivec_push(&w->grids, in->g[b])) {
                     st = GP_ERR_NOMEM;
                     goto out;
                 }
-                w->load += glp_mip_col_val(m.lp, y[a * ng + b]) * cap;
+                w->load += glp_mip_col_val(m->lp, y[a * ng + b]) * cap;
                 if (w->has_base)
                     w->travel += in->dist[a * ng + b];
             }
@@ -673,7 +706,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     (void)over_sum;
 out:
     gp_glpk_hooks_remove();
-    mip_free(&m);
+    mip_free(m);
     free(x), free(y), free(o);
     return st;
 }
@@ -919,6 +952,35 @@ static void spread_obj(gp_json *j, const char *key, const gp_workers_stats *s)
     gp_json_obj_end(j);
 }
 
+/* Transfers between communities, or placements of workers the roster gave
+ * no community (those are not transfers). */
+static void moves_arr(gp_json *j, const gp_dataset *ds, bool transfers)
+{
+    gp_json_key(j, transfers ? "transfers" : "placed");
+    gp_json_arr_begin(j);
+    for (int i = 0; i < ds->n_workers; i++) {
+        const gp_worker *w = &ds->workers[i];
+        if (w->comm == w->home || (w->home >= 0) != transfers)
+            continue;
+        gp_json_obj_begin(j);
+        gp_json_key(j, "worker");
+        gp_json_str(j, w->id);
+        gp_json_key(j, "name");
+        gp_json_str(j, w->name);
+        gp_json_key(j, "fte");
+        gp_json_num(j, w->fte);
+        gp_json_key(j, "from");
+        if (w->home >= 0)
+            gp_json_str(j, ds->comms[w->home].id);
+        else
+            gp_json_null(j);
+        gp_json_key(j, "to");
+        gp_json_str(j, ds->comms[w->comm].id);
+        gp_json_obj_end(j);
+    }
+    gp_json_arr_end(j);
+}
+
 void gp_workers_report(gp_json *j, const gp_dataset *ds, const gp_plan *plan)
 {
     gp_json_key(j, "workers");
@@ -983,29 +1045,8 @@ void gp_workers_report(gp_json *j, const gp_dataset *ds, const gp_plan *plan)
         gp_json_num(j, ds->alloc_gap);
         gp_json_key(j, "seconds");
         gp_json_num(j, ds->alloc_seconds);
-        gp_json_key(j, "transfers");
-        gp_json_arr_begin(j);
-        for (int i = 0; i < ds->n_workers; i++) {
-            const gp_worker *w = &ds->workers[i];
-            if (w->comm == w->home)
-                continue;
-            gp_json_obj_begin(j);
-            gp_json_key(j, "worker");
-            gp_json_str(j, w->id);
-            gp_json_key(j, "name");
-            gp_json_str(j, w->name);
-            gp_json_key(j, "fte");
-            gp_json_num(j, w->fte);
-            gp_json_key(j, "from");
-            if (w->home >= 0)
-                gp_json_str(j, ds->comms[w->home].id);
-            else
-                gp_json_null(j);
-            gp_json_key(j, "to");
-            gp_json_str(j, ds->comms[w->comm].id);
-            gp_json_obj_end(j);
-        }
-        gp_json_arr_end(j);
+        moves_arr(j, ds, true);
+        moves_arr(j, ds, false);
         gp_json_obj_end(j);
     }
     gp_json_key(j, "communities");

@@ -17,7 +17,7 @@ ogrinfo -ro -so "$out/demo/grids.gpkg" grids | grep -q "Feature Count: [1-9]"
 ogrinfo -ro -so "$out/demo/atoms.gpkg" atoms | grep -q "Feature Count: 344"
 # the plan does not depend on the number of threads
 sed -e 's/^\[solver\]/[solver]\nthreads = 1/' \
-    -e "s#= \([a-z_]*\.gpkg\)#= $src/datasets/demo/\1#" \
+    -e "s#= \([a-z_]*\.\(gpkg\|csv\)\)#= $src/datasets/demo/\1#" \
     "$src/datasets/demo/scenario.ini" > "$out/threads1.ini"
 "$bin" --quiet run "$out/threads1.ini" --out "$out/one"
 sql="SELECT atom_id, grid_id FROM atoms ORDER BY atom_id"
@@ -25,7 +25,7 @@ diff <(ogrinfo -ro -q "$out/demo/atoms.gpkg" -sql "$sql") <(ogrinfo -ro -q "$out
   || { echo "check.demo: the plan with threads = 1 differs from the default"; exit 1; }
 # rebalancing a plan that already meets every bound, stability dominant:
 # it comes back unchanged, ids included, with 0 households moved
-sed -e "s#= \([a-z_]*\.gpkg\)#= $src/datasets/demo/\1#" -e "s#^existing_plan = .*#existing_plan = $out/demo/grids.gpkg#" \
+sed -e "s#= \([a-z_]*\.\(gpkg\|csv\)\)#= $src/datasets/demo/\1#" -e "s#^existing_plan = .*#existing_plan = $out/demo/grids.gpkg#" \
     -e 's/^\[objective\]/[objective]\nstability = 10/' "$src/datasets/demo/scenario.ini" > "$out/again.ini"
 "$bin" --quiet run "$out/again.ini" --out "$out/again"
 grep -q '"households_moved": 0,' "$out/again/report.json" \
@@ -36,7 +36,7 @@ diff <(ogrinfo -ro -q "$out/demo/atoms.gpkg" -sql "$sql") <(ogrinfo -ro -q "$out
 # "clinic": the first two share a grid, the third is in another one
 ogr2ogr -f GPKG "$out/units_lock.gpkg" "$src/datasets/demo/units.gpkg" -nln units -sql \
   "SELECT *, CASE WHEN unit_id IN ('U0089', 'U0090') THEN 'school' WHEN unit_id = 'U0092' THEN 'clinic' END AS lock FROM units"
-sed -e "s#= \([a-z_]*\.gpkg\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_lock.gpkg\nunits.lock = lock#" \
+sed -e "s#= \([a-z_]*\.\(gpkg\|csv\)\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_lock.gpkg\nunits.lock = lock#" \
     -e "s#^time_limit = .*#time_limit = 5#" "$src/datasets/demo/scenario.ini" > "$out/lock.ini"
 "$bin" --quiet run "$out/lock.ini" --out "$out/lock"
 grids=$(ogrinfo -ro -q "$out/lock/atoms.gpkg" -sql "SELECT DISTINCT grid_id FROM atoms WHERE locked_to = 'school'" | grep -c "grid_id (String)")
@@ -49,7 +49,7 @@ other=$(ogrinfo -ro -q "$out/lock/atoms.gpkg" -sql "SELECT COUNT(*) AS n FROM at
 # bounds; the other grids still meet them
 ogr2ogr -f GPKG "$out/units_ded.gpkg" "$src/datasets/demo/units.gpkg" -nln units -sql \
   "SELECT *, CASE WHEN unit_id = 'U0038' THEN 'yes' END AS dedicated FROM units"
-sed -e "s#= \([a-z_]*\.gpkg\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_ded.gpkg\nunits.dedicated = dedicated#" \
+sed -e "s#= \([a-z_]*\.\(gpkg\|csv\)\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_ded.gpkg\nunits.dedicated = dedicated#" \
     -e "s#^time_limit = .*#time_limit = 5#" "$src/datasets/demo/scenario.ini" > "$out/ded.ini"
 "$bin" --quiet run "$out/ded.ini" --out "$out/ded"
 own=$(ogrinfo -ro -q "$out/ded/grids.gpkg" -sql "SELECT n_atoms AS n FROM grids WHERE status = 'dedicated'" | grep -o "n (Integer) = [0-9]*")
