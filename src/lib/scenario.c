@@ -256,7 +256,7 @@ static gp_status put(gp_scenario *sc, const char *sec, const char *key, const ch
                        where, loc, key);
     if (!sec_known)
         return gp_fail(ctx, GP_ERR_SCENARIO,
-                       "%s%s: unknown section [%s] (known: input, atoms, grid, workload, case_weights, "
+                       "%s%s: unknown section [%s] (known: input, atoms, grid, workload, case_weights, workers, "
                        "objective, solver, output)", where, loc, sec);
     if (!ks)
         return gp_fail(ctx, GP_ERR_SCENARIO, "%s%s: unknown key '%s' in [%s] (see docs/scenario.md)",

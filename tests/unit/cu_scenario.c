@@ -40,6 +40,15 @@ static void test_errors(void)
         {BASE "; " LONG "\n[grid]\n", GP_ERR_SCENARIO, {"t.ini:4:", "longer than 190", NULL}},
         {BASE "[grid]\ncount = 1..1000000\n", GP_ERR_SCENARIO, {"t.ini:5:", "not a grid count", NULL}},
         {BASE "[case_weights]\ntheft = often\n", GP_ERR_SCENARIO, {"t.ini:5:", "theft = often", "not a number"}},
+        {BASE "[grid]\ncount = workers\n", GP_ERR_SCENARIO, {"t.ini:5:", "count = workers needs a roster", NULL}},
+        {BASE "[workers]\nallocate = yes\n", GP_ERR_SCENARIO, {"t.ini:5:", "[input] workers is not", NULL}},
+        {BASE "workers = w.csv\n[workers]\nallocate = maybe\n", GP_ERR_SCENARIO, {"t.ini:6:", "not one of yes|no",
+                                                                             NULL}},
+        {BASE "workers = w.csv\n[workers]\nper_grid = 0..2\n", GP_ERR_SCENARIO, {"t.ini:6:", "per_grid = 0..2",
+                                                                             "at least 1"}},
+        {BASE "workers = w.csv\n[workers]\ngrids_per_worker = 0\n", GP_ERR_SCENARIO, {"t.ini:6:", "out of range",
+                                                                                NULL}},
+        {BASE "workers = w.csv\n[workers]\ncapacity = 0\n", GP_ERR_SCENARIO, {"t.ini:6:", "out of range", NULL}},
     };
     gp_ctx *ctx;
     CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
@@ -85,6 +94,13 @@ static void test_valid(void)
     CU_ASSERT_STRING_EQUAL(gp_scenario_output_dir(sc), "elsewhere");
     CU_ASSERT_EQUAL(gp_scenario_set(ctx, sc, "grid", "households", "9..1"), GP_ERR_SCENARIO);
     CU_ASSERT_EQUAL(gp_scenario_set(ctx, sc, "output", "bogus", "1"), GP_ERR_SCENARIO);
+    gp_scenario_destroy(sc);
+    /* a roster with its section: count = workers, exactly one per grid */
+    CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, BASE "workers = w.csv\nworkers.lock = stay\n[grid]\ncount = workers\n"
+                                            "[workers]\nallocate = yes\nper_grid = 1\ncommunity_fte = 2..\n",
+                                            "t.ini", "/d", &sc), GP_OK);
+    CU_ASSERT_STRING_EQUAL(gp_scenario_get(sc, "input", "workers"), "/d/w.csv");
+    CU_ASSERT(gp_scn_range(sc, "workers", "community_fte", &lo, &hi) && lo == 2 && hi > 1e300);
     gp_scenario_destroy(sc);
     /* default output folder: out/ beside the scenario */
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, BASE, "t.ini", "/d", &sc), GP_OK);
