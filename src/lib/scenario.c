@@ -99,6 +99,7 @@ static const keyspec KEYS[] = {
     {"workers", "balance", K_NUM, 0, 1e9, NULL},
     {"workers", "continuity", K_NUM, 0, 1e9, NULL},
     {"workers", "travel", K_NUM, 0, 1e9, NULL},
+    {"workers", "time_limit", K_NUM, 1e-3, 1e7, NULL},
     {"solver", "time_limit", K_NUM, 1e-3, 1e7, NULL},
     {"solver", "gap", K_NUM, 0, 1, NULL},
     {"solver", "threads", K_INT, 0, 1024, NULL},

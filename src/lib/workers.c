@@ -20,6 +20,10 @@ typedef struct mip {
     double *ar;
     int ne, cap;
     bool nomem;
+    double *warm;                /* a feasible solution to start from (1-based), or NULL */
+    bool warm_given;
+    bool use_warm;               /* GLPK found nothing better: the answer is warm */
+    double bound;                /* best bound seen in the search */
 } mip;
 
 static int col_add(mip *m, double lo, double hi, double cost, bool binary)
@@ -84,17 +88,29 @@ typedef struct mip_out {
     double objective, gap, seconds;
 } mip_out;
 
-static void bound_cb(glp_tree *T, void *info)
+static void mip_cb(glp_tree *T, void *info)
 {
-    double *bound = info;
+    mip *m = info;
+    if (glp_ios_reason(T) == GLP_IHEUR && m->warm && !m->warm_given) {
+        glp_ios_heur_sol(T, m->warm);
+        m->warm_given = true;
+    }
     int best = glp_ios_best_node(T);
     if (best)
-        *bound = fmax(*bound, glp_ios_node_bound(T, best));
+        m->bound = fmax(m->bound, glp_ios_node_bound(T, best));
+}
+
+/* The value of column j in the answer. */
+static double mip_val(const mip *m, int j)
+{
+    return m->use_warm ? m->warm[j] : glp_mip_col_val(m->lp, j);
 }
 
 /* Solves m (minimisation) within time_limit seconds, stopping at relative
- * gap gap_tol. A GLPK error comes back as GP_ERR_SOLVER. */
-static gp_status mip_solve(gp_ctx *ctx, mip *m, double time_limit, double gap_tol, mip_out *out)
+ * gap gap_tol. With m->warm, the search starts from that solution (and
+ * keeps it when it finds nothing better in time). A GLPK error comes back
+ * as GP_ERR_SOLVER. */
+static gp_status mip_solve(gp_ctx *ctx, mip *m, double time_limit, double gap_tol, bool cuts, mip_out *out)
 {
     double t0 = gp_now();
     out->status = GP_CS_INFEASIBLE;
@@ -107,25 +123,57 @@ static gp_status mip_solve(gp_ctx *ctx, mip *m, double time_limit, double gap_to
     glp_iocp io;
     glp_init_iocp(&io);
     io.msg_lev = GLP_MSG_ERR;
-    io.presolve = GLP_ON;
-    io.mir_cuts = GLP_ON;
-    io.gmi_cuts = GLP_ON;
-    io.cov_cuts = GLP_ON;
-    io.tm_lim = time_limit > 0 ? (int)fmin(time_limit * 1000, 2e9) : INT32_MAX;
+    /* the warm start goes in through the callback, which needs the
+     * original problem: solve its LP first instead of presolving */
+    io.presolve = m->warm ? GLP_OFF : GLP_ON;
+    if (m->warm) {
+        glp_smcp sm;
+        glp_init_smcp(&sm);
+        sm.msg_lev = GLP_MSG_ERR;
+        sm.presolve = GLP_OFF;
+        sm.tm_lim = io.tm_lim = time_limit > 0 ? (int)fmin(time_limit * 1000, 2e9) : INT32_MAX;
+        if (glp_simplex(m->lp, &sm) != 0 || glp_get_status(m->lp) != GLP_OPT) {
+            m->use_warm = true; /* the LP did not solve in time: keep the start */
+            out->seconds = gp_now() - t0;
+            out->status = GP_CS_TIME_LIMIT;
+            out->objective = glp_get_obj_coef(m->lp, 0);
+            for (int j = 1; j <= glp_get_num_cols(m->lp); j++)
+                out->objective += glp_get_obj_coef(m->lp, j) * m->warm[j];
+            return GP_OK;
+        }
+    }
+    if (cuts) {
+        io.mir_cuts = GLP_ON;
+        io.gmi_cuts = GLP_ON;
+        io.cov_cuts = GLP_ON;
+    }
+    io.tm_lim = time_limit > 0 ? (int)fmax(1, fmin((time_limit - (gp_now() - t0)) * 1000, 2e9)) : INT32_MAX;
     io.mip_gap = gap_tol;
-    double bound = -DBL_MAX;
-    io.cb_func = bound_cb;
-    io.cb_info = &bound;
+    m->bound = -DBL_MAX;
+    io.cb_func = mip_cb;
+    io.cb_info = m;
     int rc = glp_intopt(m->lp, &io);
     int ms = glp_mip_status(m->lp);
     out->seconds = gp_now() - t0;
     if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && rc != GLP_ENOPFS && rc != GLP_ENODFS)
         return gp_fail(ctx, GP_ERR_SOLVER, "GLPK could not solve the integer program (glp_intopt code %d)", rc);
+    if (ms != GLP_OPT && ms != GLP_FEAS && m->warm && rc == GLP_ETMLIM) {
+        m->use_warm = true; /* GLPK did not take the start: keep it */
+        out->status = GP_CS_TIME_LIMIT;
+        out->objective = glp_get_obj_coef(m->lp, 0);
+        for (int j = 1; j <= glp_get_num_cols(m->lp); j++)
+            out->objective += glp_get_obj_coef(m->lp, j) * m->warm[j];
+        double g = m->bound > -DBL_MAX && fabs(out->objective) > 1e-12
+                 ? (out->objective - m->bound) / fabs(out->objective) : NAN;
+        out->gap = isfinite(g) ? fmax(g, 0) : NAN;
+        return GP_OK;
+    }
     if (ms != GLP_OPT && ms != GLP_FEAS) {
         /* no solution: proven when the search ran to its end */
         out->proven_infeasible = rc != GLP_ETMLIM;
         return GP_OK;
     }
+    double bound = m->bound;
     out->objective = glp_mip_obj_val(m->lp);
     double g = bound > -DBL_MAX && fabs(out->objective) > 1e-12 ? (out->objective - bound) / fabs(out->objective)
              : bound > -DBL_MAX ? 0 : NAN;
@@ -149,7 +197,7 @@ static void mip_free(mip *m)
         return;
     if (m->lp)
         glp_delete_prob(m->lp);
-    free(m->ia), free(m->ja), free(m->ar);
+    free(m->ia), free(m->ja), free(m->ar), free(m->warm);
     free(m);
 }
 
@@ -170,6 +218,13 @@ void gp_workers_free(gp_dataset *ds)
 static bool count_is_workers(const gp_scenario *sc)
 {
     return strcmp(gp_scn_str(sc, "grid", "count", "auto"), "workers") == 0;
+}
+
+/* Seconds for each of the worker programs (allocation, one community's
+ * assignment). */
+static double workers_time_limit(const gp_scenario *sc)
+{
+    return gp_scn_num(sc, "workers", "time_limit", gp_scn_num(sc, "solver", "time_limit", 60));
 }
 
 /* Grids from FTE under count = workers: one per whole FTE, at least one. */
@@ -394,7 +449,10 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
     for (int c = 0; c < nc; c++) {
         const gp_community *cm = &ds->comms[c];
         double t = work > 0 ? cm->work / work * fte : fte / nc; /* the even share */
+        /* steps up to where the cost is far above what staying as today
+         * would cost: never optimal beyond, and today's FTE stay allowed */
         double top = fmin(movable, fhi - fixf[c]);
+        top = fmin(top, fmax(2 * t + 5, cm->fte0 - fixf[c] + 1));
         double g = grain;
         while (top / g > 2000)
             g *= 2;
@@ -441,8 +499,8 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
                     coef(m, r, n[q * nc + c], 1);
     }
     mip_out mo;
-    double tl = gp_scn_num(sc, "solver", "time_limit", 60);
-    st = mip_solve(ctx, m, tl, gp_scn_num(sc, "solver", "gap", 1e-4), &mo);
+    double tl = workers_time_limit(sc);
+    st = mip_solve(ctx, m, tl, gp_scn_num(sc, "solver", "gap", 1e-4), true, &mo);
     ds->alloc_seconds = mo.seconds;
     if (!st && mo.status != GP_CS_INFEASIBLE) {
         ds->alloc_status = mo.status;
@@ -454,7 +512,7 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
             for (int c = 0; c < nc; c++) {
                 if (c == cl[q].home)
                     continue;
-                long cnt = lround(glp_mip_col_val(m->lp, n[q * nc + c]));
+                long cnt = lround(mip_val(m, n[q * nc + c]));
                 for (long t = 0; t < cnt; t++) {
                     int best = -1;
                     double bd = INFINITY;
@@ -487,7 +545,7 @@ gp_status gp_workers_allocate(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
             ds->n_transfers += w->home >= 0 && w->comm != w->home;
         }
         for (int c = 0; by_workers && c < nc; c++)
-            ds->comms[c].k_workers = (int)lround(glp_mip_col_val(m->lp, kcol[c]));
+            ds->comms[c].k_workers = (int)lround(mip_val(m, kcol[c]));
         double dev = 0;
         for (int c = 0; c < nc; c++) {
             double t = work > 0 ? ds->comms[c].work / work * fte : fte / nc;
@@ -525,6 +583,193 @@ typedef struct assign_in {
     double *dist;                /* nw x ng: metres from base to grid centre, NAN: no base */
 } assign_in;
 
+/* A first assignment for GLPK to start from, and the answer when GLPK finds
+ * nothing better in time (it always exists):
+ * 1. locked workers on their grids;
+ * 2. heaviest grid first, the workers a grid still needs: one who held
+ *    most of its households, else the one with the most spare capacity
+ *    against their fair share; a grid nobody can take goes to "nobody";
+ * 3. while some worker is idle or well below the others, they join the
+ *    grid whose workers are most loaded per FTE (within per_grid and
+ *    grids_per_worker);
+ * 4. every grid's workload is split between its workers by water-filling,
+ *    so that their loads per FTE come out as level as the grids allow.
+ * Columns as in assign_one; NULL when out of memory. */
+typedef struct assign_cols {
+    const int *x, *y, *o;
+    int rmax, rmin, ncols;
+} assign_cols;
+
+typedef struct greedy {
+    int nw, ng;
+    const double *fte, *wg;
+    char *sel;                   /* nw x ng */
+    double *y;                   /* nw x ng: shares */
+    double *load;                /* nw */
+} greedy;
+
+/* Splits grid b's workload between its workers so that (other load +
+ * share) / FTE is level where possible (bisection on the level). */
+static void water_fill(greedy *G, int b)
+{
+    int nw = G->nw, ng = G->ng;
+    double hi = 0;
+    for (int a = 0; a < nw; a++)
+        if (G->sel[a * ng + b]) {
+            G->load[a] -= G->y[a * ng + b];
+            G->y[a * ng + b] = 0;
+            hi = fmax(hi, (G->load[a] + G->wg[b]) / G->fte[a]);
+        }
+    double lo = 0;
+    for (int it = 0; it < 60; it++) {
+        double mid = (lo + hi) / 2, sum = 0;
+        for (int a = 0; a < nw; a++)
+            if (G->sel[a * ng + b])
+                sum += fmax(0, mid * G->fte[a] - G->load[a]);
+        if (sum < G->wg[b])
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double sum = 0;
+    for (int a = 0; a < nw; a++)
+        if (G->sel[a * ng + b])
+            sum += fmax(0, hi * G->fte[a] - G->load[a]);
+    for (int a = 0; a < nw; a++)
+        if (G->sel[a * ng + b]) {
+            double v = sum > 0 ? fmax(0, hi * G->fte[a] - G->load[a]) * G->wg[b] / sum : 0;
+            G->y[a * ng + b] = v;
+            G->load[a] += v;
+        }
+}
+
+static double *assign_start(const gp_dataset *ds, const assign_in *in, const double *wg, const int *lock_g,
+                            double plo, double phi, int gpw, const assign_cols *col)
+{
+    int nw = in->nw, ng = in->ng;
+    size_t nn = (size_t)nw * (size_t)ng + 1;
+    double *warm = calloc((size_t)col->ncols + 1, sizeof *warm);
+    greedy G = {nw, ng, NULL, wg, calloc(nn, 1), calloc(nn, sizeof(double)), calloc((size_t)nw + 1, sizeof(double))};
+    double *fte = malloc(((size_t)nw + 1) * sizeof *fte);
+    int *cnt = calloc((size_t)nw + 1, sizeof *cnt), *nwk = calloc((size_t)ng + 1, sizeof *nwk);
+    int *ord = malloc(((size_t)ng + 1) * sizeof *ord);
+    bool *nobody = calloc((size_t)ng + 1, sizeof *nobody);
+    if (!warm || !G.sel || !G.y || !G.load || !fte || !cnt || !nwk || !ord || !nobody) {
+        free(warm), free(G.sel), free(G.y), free(G.load), free(fte), free(cnt), free(nwk), free(ord), free(nobody);
+        return NULL;
+    }
+    G.fte = fte;
+    double ftot = 0, wtot = 0;
+    for (int a = 0; a < nw; a++)
+        ftot += fte[a] = ds->workers[in->w[a]].fte;
+    for (int b = 0; b < ng; b++)
+        wtot += wg[b];
+    double rho = ftot > 0 ? wtot / ftot : 0; /* the fair load per FTE */
+    for (int a = 0; a < nw; a++)
+        if (lock_g[a] >= 0) {
+            G.sel[a * ng + lock_g[a]] = 1;
+            cnt[a]++;
+            nwk[lock_g[a]]++;
+            G.load[a] += wg[lock_g[a]] / plo;
+        }
+    for (int b = 0; b < ng; b++)
+        ord[b] = b;
+    for (int i = 1; i < ng; i++) /* heaviest first (insertion sort: stable) */
+        for (int k = i; k > 0 && wg[ord[k]] > wg[ord[k - 1]]; k--) {
+            int t = ord[k];
+            ord[k] = ord[k - 1];
+            ord[k - 1] = t;
+        }
+    for (int i = 0; i < ng; i++) {
+        int b = ord[i];
+        while (nwk[b] < plo) {
+            int best = -1;
+            double bk = -INFINITY;
+            for (int a = 0; a < nw; a++) {
+                if (cnt[a] >= gpw || G.sel[a * ng + b])
+                    continue;
+                double k = (in->ov[a * ng + b] >= 0.5 ? 1e6 : 0) + rho * fte[a] - G.load[a];
+                if (k > bk)
+                    bk = k, best = a;
+            }
+            if (best < 0)
+                break;
+            G.sel[best * ng + b] = 1;
+            cnt[best]++;
+            nwk[b]++;
+            G.load[best] += wg[b] / plo;
+        }
+    }
+    for (int b = 0; b < ng; b++)
+        if (nwk[b] < plo) { /* cannot be staffed: nobody, and no one else */
+            nobody[b] = true;
+            for (int a = 0; a < nw; a++)
+                if (G.sel[a * ng + b] && lock_g[a] != b) {
+                    G.sel[a * ng + b] = 0;
+                    cnt[a]--;
+                    nwk[b]--;
+                }
+        }
+    for (int a = 0; a < nw; a++)
+        G.load[a] = 0;
+    for (int b = 0; b < ng; b++)
+        if (!nobody[b])
+            water_fill(&G, b);
+    /* idle or light workers join the most loaded grids */
+    for (int round = 0; round < 2 * nw; round++) {
+        int a = -1;
+        double la = INFINITY;
+        for (int k = 0; k < nw; k++)
+            if (cnt[k] < gpw && G.load[k] / fte[k] < 0.9 * rho && G.load[k] / fte[k] < la)
+                la = G.load[k] / fte[k], a = k;
+        if (a < 0)
+            break;
+        int best = -1;
+        double bl = 0;
+        for (int b = 0; b < ng; b++) {
+            if (nobody[b] || G.sel[a * ng + b] || nwk[b] + 1 > phi)
+                continue;
+            double l = 0;
+            for (int k = 0; k < nw; k++)
+                if (G.sel[k * ng + b])
+                    l = fmax(l, G.load[k] / fte[k]);
+            if (l > bl)
+                bl = l, best = b;
+        }
+        if (best < 0 || bl <= la * 1.05)
+            break;
+        G.sel[a * ng + best] = 1;
+        cnt[a]++;
+        nwk[best]++;
+        water_fill(&G, best);
+    }
+    for (int pass = 0; pass < 3; pass++)
+        for (int b = 0; b < ng; b++)
+            if (!nobody[b])
+                water_fill(&G, b);
+    double rmax = 0, rmin = INFINITY;
+    for (int b = 0; b < ng; b++) {
+        if (nobody[b]) {
+            warm[col->x[nw * ng + b]] = 1;
+            warm[col->y[nw * ng + b]] = wg[b];
+        }
+        for (int a = 0; a < nw; a++)
+            if (G.sel[a * ng + b]) {
+                warm[col->x[a * ng + b]] = 1;
+                warm[col->y[a * ng + b]] = G.y[a * ng + b];
+            }
+    }
+    for (int a = 0; a < nw; a++) {
+        warm[col->o[a]] = fmax(0, G.load[a] - fte[a]);
+        rmax = fmax(rmax, G.load[a] / fte[a]);
+        rmin = fmin(rmin, G.load[a] / fte[a]);
+    }
+    warm[col->rmax] = rmax;
+    warm[col->rmin] = isfinite(rmin) ? rmin : 0;
+    free(G.sel), free(G.y), free(G.load), free(fte), free(cnt), free(nwk), free(ord), free(nobody);
+    return warm;
+}
+
 static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_plan *plan, int c,
                             const assign_in *in)
 {
@@ -545,10 +790,11 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         rho = 1;
     mip *m = calloc(1, sizeof *m); /* on the heap: it changes after setjmp */
     int *x = malloc((size_t)(nw + 1) * (size_t)ng * sizeof *x), *y = malloc((size_t)(nw + 1) * (size_t)ng * sizeof *y);
-    int *o = malloc((size_t)(nw ? nw : 1) * sizeof *o);
+    int *o = malloc((size_t)(nw ? nw : 1) * sizeof *o), *lock_g = malloc((size_t)(nw ? nw : 1) * sizeof *lock_g);
+    double *wg = malloc((size_t)ng * sizeof *wg);
     gp_status st = GP_OK;
-    if (!m || !x || !y || !o) {
-        free(x), free(y), free(o), free(m);
+    if (!m || !x || !y || !o || !lock_g || !wg) {
+        free(x), free(y), free(o), free(m), free(lock_g), free(wg);
         return GP_ERR_NOMEM;
     }
     jmp_buf jb;
@@ -556,7 +802,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     if (setjmp(jb) != 0) {
         gp_glpk_hooks_remove();
         m->lp = NULL;
-        free(x), free(y), free(o);
+        free(x), free(y), free(o), free(lock_g), free(wg);
         mip_free(m);
         return gp_fail(ctx, GP_ERR_SOLVER, "community '%s': worker assignment: GLPK failed: %s", cm->id, ctx->errmsg);
     }
@@ -577,16 +823,17 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             y[a * ng + b] = col_add(m, 0, INFINITY, 0, false);
         }
     int rmax = col_add(m, 0, INFINITY, wb / rho, false), rmin = col_add(m, 0, INFINITY, -wb / rho, false);
+    for (int b = 0; b < ng; b++)
+        wg[b] = plan->grids[in->g[b]].v[GP_A_WORK] / cap;
     for (int b = 0; b < ng; b++) {
-        double wg = plan->grids[in->g[b]].v[GP_A_WORK] / cap;
         int rs = row_add(m, plo, nw >= 1 ? phi : INFINITY);
-        int rw = row_add(m, wg, wg);
+        int rw = row_add(m, wg[b], wg[b]);
         for (int a = 0; a <= nw; a++) {
             coef(m, rs, x[a * ng + b], a == nw ? plo : 1);
             coef(m, rw, y[a * ng + b], 1);
             int r = row_add(m, -INFINITY, 0); /* no share without the grid */
             coef(m, r, y[a * ng + b], 1);
-            coef(m, r, x[a * ng + b], -wg);
+            coef(m, r, x[a * ng + b], -wg[b]);
             if (a < nw) { /* an unstaffed grid has nobody at all */
                 int rx = row_add(m, -INFINITY, 1);
                 coef(m, rx, x[a * ng + b], 1);
@@ -608,6 +855,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         coef(m, rc, o[a], -1);
         coef(m, r1, rmax, w->fte);
         coef(m, r2, rmin, -w->fte);
+        lock_g[a] = -1;
         if (w->locked) {
             /* a locked worker keeps the grid that holds most of theirs */
             int best = -1;
@@ -616,10 +864,17 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
                     best = b;
             if (best >= 0)
                 glp_set_col_bnds(m->lp, x[a * ng + best], GLP_FX, 1, 1);
+            lock_g[a] = best;
         }
     }
+    assign_cols cols = {x, y, o, rmax, rmin, glp_get_num_cols(m->lp)};
+    m->warm = assign_start(ds, in, wg, lock_g, plo, phi, gpw, &cols);
+    if (!m->warm) {
+        st = GP_ERR_NOMEM;
+        goto out;
+    }
     mip_out mo;
-    st = mip_solve(ctx, m, gp_scn_num(sc, "solver", "time_limit", 60), gp_scn_num(sc, "solver", "gap", 1e-4), &mo);
+    st = mip_solve(ctx, m, workers_time_limit(sc), gp_scn_num(sc, "solver", "gap", 1e-4), false, &mo);
     cm->wseconds = mo.seconds;
     cm->wobjective = mo.objective;
     cm->wgap = mo.gap;
@@ -637,7 +892,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     double over_sum = 0;
     for (int b = 0; b < ng; b++) {
         gp_grid *gr = &plan->grids[in->g[b]];
-        if (glp_mip_col_val(m->lp, x[nw * ng + b]) > 0.5) {
+        if (mip_val(m, x[nw * ng + b]) > 0.5) {
             if (unstaffed++ < 3)
                 snprintf(grids_txt + strlen(grids_txt), sizeof grids_txt - strlen(grids_txt), "%s%s",
                          unstaffed > 1 ? ", " : "", gr->id);
@@ -645,7 +900,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         }
         size_t len = 0;
         for (int a = 0; a < nw; a++)
-            if (glp_mip_col_val(m->lp, x[a * ng + b]) > 0.5)
+            if (mip_val(m, x[a * ng + b]) > 0.5)
                 len += strlen(ds->workers[in->w[a]].id) + 1;
         free(gr->workers);
         gr->workers = calloc(len + 1, 1);
@@ -654,7 +909,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             goto out;
         }
         for (int a = 0; a < nw; a++)
-            if (glp_mip_col_val(m->lp, x[a * ng + b]) > 0.5) {
+            if (mip_val(m, x[a * ng + b]) > 0.5) {
                 if (gr->workers[0])
                     strcat(gr->workers, ";");
                 strcat(gr->workers, ds->workers[in->w[a]].id);
@@ -665,12 +920,12 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         w->load = 0;
         w->travel = w->has_base ? 0 : NAN;
         for (int b = 0; b < ng; b++)
-            if (glp_mip_col_val(m->lp, x[a * ng + b]) > 0.5) {
+            if (mip_val(m, x[a * ng + b]) > 0.5) {
                 if (!gp_ivec_push(&w->grids, in->g[b])) {
                     st = GP_ERR_NOMEM;
                     goto out;
                 }
-                w->load += glp_mip_col_val(m->lp, y[a * ng + b]) * cap;
+                w->load += mip_val(m, y[a * ng + b]) * cap;
                 if (w->has_base)
                     w->travel += in->dist[a * ng + b];
             }
@@ -707,7 +962,7 @@ static gp_status assign_one(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
 out:
     gp_glpk_hooks_remove();
     mip_free(m);
-    free(x), free(y), free(o);
+    free(x), free(y), free(o), free(lock_g), free(wg);
     return st;
 }
 
