@@ -228,6 +228,8 @@ typedef struct gp_weights {
 
 typedef struct gp_dataset {
     char crs[256];               /* working CRS, "EPSG:xxxxx" or as given */
+    char *input_crs_def;         /* CRS of the communities layer (else the units'), WKT */
+    char input_crs_name[128];    /* its short name, e.g. "EPSG:4490" */
     gp_unit *units; int n_units;
     gp_community *comms; int n_comms;
     gp_atom *atoms; int n_atoms;
@@ -400,7 +402,15 @@ typedef struct gp_plan {
 
 gp_status gp_plan_build_grids(gp_ctx *ctx, gp_dataset *ds, gp_plan *plan);
 void gp_plan_free(gp_ctx *ctx, gp_plan *plan);
-gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan,
+/* Where and how the layers are written. */
+typedef struct gp_output {
+    bool gpkg, shp;              /* [output] formats */
+    const char *crs_def;         /* output CRS (any PROJ definition) */
+    char crs_name[256];          /* its short name for the report */
+} gp_output;
+/* Reads [output] formats and crs. */
+gp_status gp_output_from_scenario(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds, gp_output *out);
+gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
                           const char *dir);
 /* The atoms layer alone, to a GeoPackage at path (tessellate). */
 gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path);
@@ -432,6 +442,6 @@ void gp_workers_spread(const gp_dataset *ds, bool after, gp_workers_stats *out);
 void gp_workers_report(gp_json *j, const gp_dataset *ds, const gp_plan *plan);
 
 gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds,
-                          const gp_plan *plan, const char *dir, double elapsed);
+                          const gp_plan *plan, const gp_output *out, const char *dir, double elapsed);
 
 #endif

@@ -970,6 +970,9 @@ gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
     if ((st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj)))
         goto done;
     info_fill(&s, &ds->in_units);
+    snprintf(ds->input_crs_name, sizeof ds->input_crs_name, "%s", s.srs_name);
+    free(ds->input_crs_def);
+    ds->input_crs_def = gp_strdup(s.srs_def); /* the output's default CRS, unless communities say otherwise */
     if ((st = load_units(ctx, sc, ds, pj, &s)))
         goto done;
     gp_proj_destroy(pj);
@@ -984,6 +987,11 @@ gp_status gp_load(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
             goto done;
         gp_input_info *ins[] = {&ds->in_comms, &ds->in_cases, &ds->in_existing};
         info_fill(&s, ins[i]);
+        if (i == 0) {
+            free(ds->input_crs_def);
+            ds->input_crs_def = gp_strdup(s.srs_def);
+            snprintf(ds->input_crs_name, sizeof ds->input_crs_name, "%s", s.srs_name);
+        }
         st = i == 0 ? load_comms(ctx, sc, ds, pj, &s)
            : i == 1 ? load_cases(ctx, sc, ds, pj, &s)
                     : load_existing(ctx, sc, ds, pj, &s);
@@ -1062,6 +1070,7 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     }
     free(ds->existing);
     gp_workers_free(ds);
+    free(ds->input_crs_def);
     gp_input_info *ins[] = {&ds->in_units, &ds->in_comms, &ds->in_cases, &ds->in_existing, &ds->in_weights,
                             &ds->in_workers};
     for (int i = 0; i < 6; i++) {

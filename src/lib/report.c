@@ -54,7 +54,7 @@ static void mass(gp_json *j, const char *key, double in, double atoms, double gr
 }
 
 gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds, const gp_plan *plan,
-                          const char *dir, double elapsed)
+                          const gp_output *out, const char *dir, double elapsed)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/report.json", dir);
@@ -76,6 +76,15 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
     gp_json_str(&j, when);
     gp_json_key(&j, "crs");
     gp_json_str(&j, ds->crs);
+    gp_json_key(&j, "output_crs");
+    gp_json_str(&j, out->crs_name);
+    gp_json_key(&j, "formats");
+    gp_json_arr_begin(&j);
+    if (out->gpkg)
+        gp_json_str(&j, "gpkg");
+    if (out->shp)
+        gp_json_str(&j, "shp");
+    gp_json_arr_end(&j);
 
     gp_json_key(&j, "inputs");
     gp_json_obj_begin(&j);

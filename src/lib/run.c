@@ -851,7 +851,8 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
     gp_status st = GP_OK;
     if (stat(dir, &stt) == 0 && !S_ISDIR(stt.st_mode))
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: exists and is not a folder: choose another [output] dir", dir);
-    if ((st = prepare(ctx, sc, &ds)))
+    gp_output outopt;
+    if ((st = prepare(ctx, sc, &ds)) || (st = gp_output_from_scenario(ctx, sc, &ds, &outopt)))
         goto done;
 
     gp_part_problem tmpl;
@@ -884,9 +885,9 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
         st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s", tmp, strerror(errno));
         goto done;
     }
-    if ((st = gp_write_layers(ctx, &ds, &plan, tmp)) || (st = gp_workers_write(ctx, &ds, &plan, tmp)))
+    if ((st = gp_write_layers(ctx, &ds, &plan, &outopt, tmp)) || (st = gp_workers_write(ctx, &ds, &plan, tmp)))
         goto done;
-    if ((st = gp_write_report(ctx, sc, &ds, &plan, tmp, gp_now() - t0)))
+    if ((st = gp_write_report(ctx, sc, &ds, &plan, &outopt, tmp, gp_now() - t0)))
         goto done;
     bool had_old = stat(dir, &stt) == 0;
     if (had_old && rename(dir, old) != 0) {

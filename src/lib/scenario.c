@@ -8,6 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cpl_error.h>
+#include <ogr_srs_api.h>
+
 #include "internal.h"
 
 typedef enum { K_PATH, K_STR, K_NUM, K_INT, K_RANGE, K_COUNT, K_CHOICE, K_FORMATS } ktype;
@@ -106,6 +109,7 @@ static const keyspec KEYS[] = {
     {"solver", "seed", K_INT, 0, 2147483647.0, NULL},
     {"output", "dir", K_PATH, 0, 0, NULL},
     {"output", "formats", K_FORMATS, 0, 0, NULL},
+    {"output", "crs", K_STR, 0, 0, NULL}, /* input, working, or a CRS PROJ knows: checked when writing */
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -227,11 +231,9 @@ static const char *check_value(const keyspec *ks, const char *v, char *buf, size
         int n = 0;
         for (char *save = NULL, *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
             n++;
-            if (strcasecmp(t, "gpkg") == 0)
+            if (strcasecmp(t, "gpkg") == 0 || strcasecmp(t, "shp") == 0)
                 continue;
-            if (strcasecmp(t, "shp") == 0)
-                return "shp output is not available in this version of gridplan: use formats = gpkg";
-            snprintf(buf, len, "unknown format '%s' (known: gpkg)", t);
+            snprintf(buf, len, "unknown format '%s' (known: gpkg, shp)", t);
             return buf;
         }
         return n ? NULL : "empty list of formats";
@@ -409,6 +411,18 @@ static gp_status finish(gp_scenario *sc)
             if (strcmp(sc->e[i].sec, "workers") == 0)
                 return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [workers] %s is set but [input] workers is not: name "
                                "the roster file or remove the [workers] section", where, sc->e[i].line, sc->e[i].key);
+    int oc = find_entry(sc, "output", "crs");
+    if (oc >= 0 && strcmp(sc->e[oc].val, "input") != 0 && strcmp(sc->e[oc].val, "working") != 0) {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        bool ok = OSRSetFromUserInput(srs, sc->e[oc].val) == OGRERR_NONE;
+        CPLPopErrorHandler();
+        OSRDestroySpatialReference(srs);
+        if (!ok)
+            return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [output] crs = %s: not a CRS PROJ knows: write input (the "
+                           "communities' CRS), working, or a code such as EPSG:4490", where, sc->e[oc].line,
+                           sc->e[oc].val);
+    }
     int pg = find_entry(sc, "workers", "per_grid");
     if (pg >= 0) {
         double plo, phi;

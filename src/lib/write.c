@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
+#include "project.h"
 
 const char *const gp_attr_names[GP_NATTR] = {"households", "population", "cases", "case_load", "workload"};
 
@@ -121,71 +123,132 @@ static void free_names(char **names, int n)
     free(names);
 }
 
+/* Shapefile field names: at most 10 characters. The long names of the
+ * layers are shortened as documented in docs/report.md; "cases_<type>"
+ * becomes "c_" + the first 8 characters of the type, a clash ending in a
+ * number. Returns name itself when it fits. */
+static const char *shp_name(const char *name, char *buf, size_t len, char *const *taken, int ntaken)
+{
+    static const char *const M[][2] = {{"polsby_popper", "polsby_pp"}, {"existing_grid", "exist_grid"}};
+    for (size_t i = 0; i < sizeof M / sizeof M[0]; i++)
+        if (strcmp(name, M[i][0]) == 0)
+            return M[i][1];
+    if (strlen(name) <= 10)
+        return name;
+    const char *base = strncmp(name, "cases_", 6) == 0 ? name + 6 : name;
+    snprintf(buf, len, "%s%.8s", base != name ? "c_" : "", base);
+    if (base == name)
+        buf[10] = '\0';
+    for (int k = 1; k < 100; k++) {
+        bool clash = false;
+        for (int t = 0; t < ntaken && !clash; t++)
+            clash = taken[t] && strcasecmp(taken[t], buf) == 0;
+        if (!clash)
+            break;
+        char num[8];
+        snprintf(num, sizeof num, "%d", k);
+        snprintf(buf + 10 - strlen(num), len - 10 + strlen(num), "%s", num);
+    }
+    return buf;
+}
+
 typedef struct layer_out {
     GDALDatasetH ds;
     OGRLayerH lyr;
     GEOSWKBWriter *wr;
+    gp_proj *pj;                 /* working CRS -> output CRS, NULL: the same */
+    bool in_transaction;
+    const char *path;
 } layer_out;
 
-static gp_status open_layer(gp_ctx *ctx, const char *path, const char *name, const char *crs,
-                            const char *const *fields, const OGRFieldType *types, int nf, char **extra, int ne,
-                            layer_out *o)
+/* Creates one layer: a GeoPackage, or a shapefile (UTF-8 .cpg, .prj) with
+ * field names cut to 10 characters. */
+static gp_status open_layer(gp_ctx *ctx, const gp_dataset *ds, const gp_output *out, bool shp, const char *path,
+                            const char *name, const char *const *fields, const OGRFieldType *types, int nf,
+                            char **extra, int ne, layer_out *o)
 {
     memset(o, 0, sizeof *o);
-    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    o->path = path;
+    const char *drvname = shp ? "ESRI Shapefile" : "GPKG";
+    GDALDriverH drv = GDALGetDriverByName(drvname);
     if (!drv)
-        return gp_fail(ctx, GP_ERR_OUTPUT, "GDAL has no GeoPackage driver");
+        return gp_fail(ctx, GP_ERR_OUTPUT, "GDAL has no %s driver", drvname);
     o->ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
     if (!o->ds)
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, CPLGetLastErrorMsg());
+    const char *crs = out && out->crs_def ? out->crs_def : ds->crs;
+    if (strcmp(crs, ds->crs) != 0) {
+        gp_status st = gp_proj_create(ctx, ds->crs, crs, path, &o->pj);
+        if (st)
+            return st;
+    }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     if (OSRSetFromUserInput(srs, crs) != OGRERR_NONE) {
         OSRDestroySpatialReference(srs);
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: GDAL does not know the CRS '%s'", path, crs);
     }
     OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-    o->lyr = GDALDatasetCreateLayer(o->ds, name, srs, wkbMultiPolygon, NULL);
+    const char *lopts[] = {"ENCODING=UTF-8", NULL};
+    o->lyr = GDALDatasetCreateLayer(o->ds, name, srs, wkbMultiPolygon, shp ? (char **)lopts : NULL);
     OSRDestroySpatialReference(srs);
     if (!o->lyr)
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create layer '%s': %s", path, name, CPLGetLastErrorMsg());
-    for (int i = 0; i < nf; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i], types[i]);
-        OGRErr e = OGR_L_CreateField(o->lyr, fd, 1);
+    char **made = calloc((size_t)(nf + ne + 1), sizeof *made);
+    if (!made)
+        return GP_ERR_NOMEM;
+    gp_status st = GP_OK;
+    for (int i = 0; i < nf + ne && !st; i++) {
+        const char *fname = i < nf ? fields[i] : extra[i - nf] ? extra[i - nf] : "cases_type";
+        char buf[32];
+        if (shp)
+            fname = shp_name(fname, buf, sizeof buf, made, i);
+        made[i] = gp_strdup(fname);
+        OGRFieldDefnH fd = OGR_Fld_Create(fname, i < nf ? types[i] : OFTInteger);
+        if (shp && (i < nf ? types[i] : OFTInteger) == OFTString)
+            OGR_Fld_SetWidth(fd, 254);
+        OGRErr e = OGR_L_CreateField(o->lyr, fd, 0);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
-            return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, fields[i]);
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, fname);
     }
-    for (int i = 0; i < ne; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(extra[i] ? extra[i] : "cases_type", OFTInteger);
-        OGRErr e = OGR_L_CreateField(o->lyr, fd, 1);
-        OGR_Fld_Destroy(fd);
-        if (e != OGRERR_NONE)
-            return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, extra[i]);
-    }
+    for (int i = 0; i < nf + ne; i++)
+        free(made[i]);
+    free(made);
+    if (st)
+        return st;
     o->wr = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wr)
         return GP_ERR_NOMEM;
-    GDALDatasetStartTransaction(o->ds, 0);
+    o->in_transaction = GDALDatasetStartTransaction(o->ds, 0) == OGRERR_NONE;
     return GP_OK;
 }
 
-static gp_status close_layer(gp_ctx *ctx, layer_out *o, const char *name, gp_status st)
+static gp_status close_layer(gp_ctx *ctx, layer_out *o, gp_status st)
 {
     if (o->ds) {
-        if (st == GP_OK && GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s.gpkg: commit failed: %s", name, CPLGetLastErrorMsg());
+        if (st == GP_OK && o->in_transaction && GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE)
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: commit failed: %s", o->path, CPLGetLastErrorMsg());
         GDALClose(o->ds);
     }
     if (o->wr)
         GEOSWKBWriter_destroy_r(ctx->geos, o->wr);
+    gp_proj_destroy(o->pj);
     return st;
 }
 
-/* Writes a feature's geometry, promoted to MultiPolygon. */
-static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGeometry *g)
+/* Writes a feature's geometry in the output CRS, promoted to
+ * MultiPolygon. */
+static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGeometry *g0)
 {
+    GEOSGeometry *tg = NULL;
+    if (o->pj && !(tg = gp_proj_geom(ctx, o->pj, g0)))
+        return gp_fail(ctx, GP_ERR_PROJ, "%s: a coordinate cannot be transformed to the output CRS: choose another "
+                       "[output] crs", o->path);
+    const GEOSGeometry *g = tg ? tg : g0;
     size_t n = 0;
     unsigned char *wkb = GEOSWKBWriter_write_r(ctx->geos, o->wr, g, &n);
+    if (tg)
+        GEOSGeom_destroy_r(ctx->geos, tg);
     if (!wkb)
         return gp_fail(ctx, GP_ERR_GEOS, "cannot encode geometry: %s", gp_geos_lastmsg(ctx));
     OGRGeometryH og = NULL;
@@ -199,8 +262,8 @@ static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGe
 }
 
 /* The atoms layer; plan may be NULL (atoms without grids). */
-static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const char *path, char **tf,
-                             int nt)
+static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out, bool shp,
+                             const char *path, char **tf, int nt)
 {
     layer_out o;
     gp_status st;
@@ -208,7 +271,7 @@ static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
                                "cases", "case_load", "workload", "existing_grid", "locked_to"};
     static const OGRFieldType at[] = {OFTString, OFTString, OFTString, OFTString, OFTReal, OFTReal,
                                       OFTReal, OFTReal, OFTReal, OFTString, OFTString};
-    st = open_layer(ctx, path, "atoms", ds->crs, af, at, 11, tf, nt, &o);
+    st = open_layer(ctx, ds, out, shp, path, "atoms", af, at, 11, tf, nt, &o);
     for (int i = 0; i < ds->n_atoms && !st; i++) {
         const gp_atom *a = &ds->atoms[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
@@ -236,10 +299,10 @@ static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
             OGR_F_SetFieldInteger(f, 11 + t, ds->case_counts[(size_t)i * nt + t]);
         st = put_geom(ctx, &o, f, a->geom);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "atoms.gpkg: cannot write atom %s: %s", a->id, CPLGetLastErrorMsg());
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write atom %s: %s", path, a->id, CPLGetLastErrorMsg());
         OGR_F_Destroy(f);
     }
-    return close_layer(ctx, &o, "atoms", st);
+    return close_layer(ctx, &o, st);
 }
 
 gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path)
@@ -247,35 +310,21 @@ gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     int nt = ds->case_counts ? ds->n_case_types : 0;
     char **tf = type_fields(ds);
-    gp_status st = tf ? write_atoms(ctx, ds, NULL, path, tf, nt) : GP_ERR_NOMEM;
+    gp_status st = tf ? write_atoms(ctx, ds, NULL, NULL, false, path, tf, nt) : GP_ERR_NOMEM;
     free_names(tf, ds->n_case_types);
     CPLPopErrorHandler();
     return st;
 }
 
-gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const char *dir)
+static gp_status write_grids(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out, bool shp,
+                             const char *path, char **tf, int nt, const int *gcount)
 {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
     static const char *gf[] = {"grid_id", "community", "households", "population", "cases", "case_load",
                                "workload", "n_atoms", "area_m2", "polsby_popper", "status", "workers"};
     static const OGRFieldType gt[] = {OFTString, OFTString, OFTReal, OFTReal, OFTReal, OFTReal,
                                       OFTReal, OFTInteger, OFTReal, OFTReal, OFTString, OFTString};
     layer_out o;
-    int nt = ds->case_counts ? ds->n_case_types : 0;
-    char **tf = type_fields(ds);
-    int *gcount = calloc((size_t)plan->n_grids * (size_t)(nt ? nt : 1), sizeof *gcount);
-    if (!tf || !gcount) {
-        free_names(tf, ds->n_case_types);
-        free(gcount);
-        CPLPopErrorHandler();
-        return GP_ERR_NOMEM;
-    }
-    for (int i = 0; i < ds->n_atoms; i++)
-        for (int t = 0; t < nt; t++)
-            gcount[(size_t)ds->atoms[i].grid * nt + t] += ds->case_counts[(size_t)i * nt + t];
-    char gpath[4200];
-    snprintf(gpath, sizeof gpath, "%s/grids.gpkg", dir);
-    gp_status st = open_layer(ctx, gpath, "grids", ds->crs, gf, gt, 12, tf, nt, &o);
+    gp_status st = open_layer(ctx, ds, out, shp, path, "grids", gf, gt, 12, tf, nt, &o);
     for (int g = 0; g < plan->n_grids && !st; g++) {
         const gp_grid *gr = &plan->grids[g];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(o.lyr));
@@ -293,17 +342,65 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
             OGR_F_SetFieldInteger(f, 12 + t, gcount[(size_t)g * nt + t]);
         st = put_geom(ctx, &o, f, gr->geom);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "grids.gpkg: cannot write grid %s: %s", gr->id, CPLGetLastErrorMsg());
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write grid %s: %s", path, gr->id, CPLGetLastErrorMsg());
         OGR_F_Destroy(f);
     }
-    st = close_layer(ctx, &o, "grids", st);
-    if (st)
-        goto done;
+    return close_layer(ctx, &o, st);
+}
 
-    char path[4200];
-    snprintf(path, sizeof path, "%s/atoms.gpkg", dir);
-    st = write_atoms(ctx, ds, plan, path, tf, nt);
-done:
+gp_status gp_output_from_scenario(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds, gp_output *out)
+{
+    memset(out, 0, sizeof *out);
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s", gp_scn_str(sc, "output", "formats", "gpkg"));
+    for (char *save = NULL, *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        out->gpkg |= strcasecmp(t, "gpkg") == 0;
+        out->shp |= strcasecmp(t, "shp") == 0;
+    }
+    const char *crs = gp_scn_str(sc, "output", "crs", "input");
+    if (strcmp(crs, "input") == 0 && ds->input_crs_def) {
+        out->crs_def = ds->input_crs_def;
+        snprintf(out->crs_name, sizeof out->crs_name, "%s", ds->input_crs_name);
+    } else if (strcmp(crs, "working") == 0 || strcmp(crs, "input") == 0) {
+        out->crs_def = ds->crs;
+        snprintf(out->crs_name, sizeof out->crs_name, "%s", ds->crs);
+    } else {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        bool ok = OSRSetFromUserInput(srs, crs) == OGRERR_NONE;
+        OSRDestroySpatialReference(srs);
+        if (!ok)
+            return gp_fail(ctx, GP_ERR_CRS, "%s: [output] crs = %s is not a CRS PROJ knows: write input, working or "
+                           "EPSG:xxxx", gp_scn_path(sc), crs);
+        out->crs_def = crs;
+        snprintf(out->crs_name, sizeof out->crs_name, "%s", crs);
+    }
+    return GP_OK;
+}
+
+gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
+                          const char *dir)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int nt = ds->case_counts ? ds->n_case_types : 0;
+    char **tf = type_fields(ds);
+    int *gcount = calloc((size_t)plan->n_grids * (size_t)(nt ? nt : 1) + 1, sizeof *gcount);
+    gp_status st = GP_OK;
+    if (!tf || !gcount)
+        st = GP_ERR_NOMEM;
+    for (int i = 0; !st && i < ds->n_atoms; i++)
+        for (int t = 0; t < nt; t++)
+            gcount[(size_t)ds->atoms[i].grid * nt + t] += ds->case_counts[(size_t)i * nt + t];
+    for (int f = 0; f < 2 && !st; f++) {
+        bool shp = f == 1;
+        if (shp ? !out->shp : !out->gpkg)
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/grids.%s", dir, shp ? "shp" : "gpkg");
+        if ((st = write_grids(ctx, ds, plan, out, shp, path, tf, nt, gcount)))
+            break;
+        snprintf(path, sizeof path, "%s/atoms.%s", dir, shp ? "shp" : "gpkg");
+        st = write_atoms(ctx, ds, plan, out, shp, path, tf, nt);
+    }
     free_names(tf, ds->n_case_types);
     free(gcount);
     CPLPopErrorHandler();

@@ -6,7 +6,7 @@
  *   GP_SOURCE_DIR  root of the source tree, for datasets/demo (required)
  *   GP_KEEP_TMP    if set, the temporary folder is kept and its path printed
  *
- * Usage: test_cli [SUITE]   (SUITE: demo, determinism, atomic, errors, workers)
+ * Usage: test_cli [SUITE]   (SUITE: demo, determinism, atomic, errors, workers, outputs)
  *
  * Build (needs GDAL and CUnit):
  *   cc -std=c11 test_cli.c -o test_cli $(pkg-config --cflags --libs gdal) -lcunit
@@ -607,6 +607,8 @@ static struct {
     bool have_grids, have_atoms, have_units, have_comms;
     int *atom_grid;      /* per atom: index in grids, or -1 */
     char *report;
+    char working_crs[64];   /* report.json "crs" */
+    bool grids_srs_input;   /* grids.gpkg is in the communities' CRS */
 } D;
 
 static const char *const GRID_FIELDS[] = {"grid_id", "community", "households", "population", "cases",
@@ -620,6 +622,41 @@ static int grid_index(const layer_data *G, const char *id)
         if (G->f[i].id && strcmp(G->f[i].id, id) == 0)
             return i;
     return -1;
+}
+
+/* Reprojects a layer's geometries to crs (e.g. the working CRS named in
+ * report.json), for metric checks on outputs written in another CRS. */
+static bool project_layer(layer_data *L, const char *crs)
+{
+    if (!L->srs)
+        return false;
+    OGRSpatialReferenceH dst = OSRNewSpatialReference(NULL);
+    if (OSRSetFromUserInput(dst, crs) != OGRERR_NONE) {
+        OSRDestroySpatialReference(dst);
+        return false;
+    }
+    OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(L->srs, dst);
+    bool ok = ct != NULL;
+    for (int i = 0; ok && i < L->n; i++)
+        if (L->f[i].g)
+            ok = OGR_G_Transform(L->f[i].g, ct) == OGRERR_NONE;
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(L->srs);
+    L->srs = dst;
+    return ok;
+}
+
+/* The string value of the first "key": "..." in a JSON text ("" if none). */
+static void json_str(const char *text, const char *key, char *out, size_t len)
+{
+    char k[128];
+    snprintf(k, sizeof k, "\"%s\": \"", key);
+    const char *p = text ? strstr(text, k) : NULL;
+    out[0] = '\0';
+    if (p)
+        snprintf(out, len, "%.*s", (int)strcspn(p + strlen(k), "\""), p + strlen(k));
 }
 
 static int demo_init(void)
@@ -652,6 +689,16 @@ static int demo_init(void)
     p = xasprintf("%s/report.json", D.out);
     D.report = read_file(p, NULL);
     free(p);
+    /* the layers are in the communities' CRS (lon/lat): checks of areas and
+     * shared edges run in the working CRS */
+    json_str(D.report, "crs", D.working_crs, sizeof D.working_crs);
+    if (D.have_grids && D.grids.srs)
+        D.grids_srs_input = OSRIsGeographic(D.grids.srs) && OSRGetAuthorityCode(D.grids.srs, NULL) &&
+                            strcmp(OSRGetAuthorityCode(D.grids.srs, NULL), "4490") == 0;
+    if (D.have_grids && D.working_crs[0])
+        D.have_grids = project_layer(&D.grids, D.working_crs);
+    if (D.have_atoms && D.working_crs[0])
+        D.have_atoms = project_layer(&D.atoms, D.working_crs);
     if (D.have_grids && D.have_atoms) {
         D.atom_grid = malloc((size_t)(D.atoms.n ? D.atoms.n : 1) * sizeof *D.atom_grid);
         for (int i = 0; i < D.atoms.n; i++)
@@ -782,8 +829,9 @@ static void test_demo_bounds(void)
 static void test_demo_geometry(void)
 {
     NEED_OUTPUTS();
+    CHECK(D.grids_srs_input, "grids.gpkg is not in the communities' CRS (EPSG:4490), the default [output] crs");
     CHECK(D.grids.srs && OSRIsProjected(D.grids.srs) && fabs(OSRGetLinearUnits(D.grids.srs, NULL) - 1.0) < 1e-9,
-          "grids layer CRS is not projected in metres");
+          "report.json's working CRS '%s' is not projected in metres", D.working_crs);
     for (int g = 0; g < D.grids.n; g++) {
         const feat *G = &D.grids.f[g];
         if (!CHECK(G->g != NULL && !OGR_G_IsEmpty(G->g), "grid '%s' has no geometry", G->id))
@@ -927,16 +975,11 @@ static void test_demo_report(void)
     CHECK(feas == DEMO_COMMUNITIES, "report.json: %d communities \"feasible\" or \"optimal\", expected %d", feas,
           DEMO_COMMUNITIES);
     CHECK(inf == 0, "report.json: %d communities are \"infeasible\"", inf);
-    /* the report's CRS is the one of the layers */
-    if (D.grids.srs) {
-        const char *auth = OSRGetAuthorityName(D.grids.srs, NULL), *code = OSRGetAuthorityCode(D.grids.srs, NULL);
-        if (CHECK(auth && code, "grids layer CRS has no authority code")) {
-            char crs[64];
-            snprintf(crs, sizeof crs, "%s:%s", auth, code);
-            CHECK(json_count_kv(D.report, "crs", crs) > 0, "report.json never gives \"crs\": \"%s\" (the grids "
-                  "layer's CRS)", crs);
-        }
-    }
+    /* the report names the working CRS and the layers' CRS */
+    CHECK(json_count_kv(D.report, "crs", "EPSG:32652") > 0, "report.json: working \"crs\" is not EPSG:32652 (the UTM "
+          "zone of the demo)");
+    CHECK(json_count_kv(D.report, "output_crs", "EPSG:4490") == 1, "report.json: \"output_crs\" is not EPSG:4490 "
+          "(the communities' CRS)");
 }
 
 /* ---- suite: determinism ----------------------------------------------- */
@@ -1659,6 +1702,125 @@ static void test_workers_bad_rows(void)
     }
     free(text);
 }
+/* ---- suite: outputs ----------------------------------------------------- */
+
+/* Feature count and the sum of a numeric field of a layer GDAL opens. */
+static bool layer_sum(const char *path, const char *field, int *n, double *sum, char *epsg, size_t elen)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        return false;
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    int fi = l ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), field) : -1;
+    *n = 0;
+    *sum = 0;
+    OGRFeatureH f;
+    while (l && fi >= 0 && (f = OGR_L_GetNextFeature(l))) {
+        (*n)++;
+        *sum += OGR_F_GetFieldAsDouble(f, fi);
+        OGR_F_Destroy(f);
+    }
+    OGRSpatialReferenceH srs = l ? OGR_L_GetSpatialRef(l) : NULL;
+    const char *code = NULL;
+    if (srs) {
+        OGRSpatialReferenceH c = OSRClone(srs);
+        OSRAutoIdentifyEPSG(c);
+        code = OSRGetAuthorityCode(c, NULL);
+        snprintf(epsg, elen, "%s", code ? code : "");
+        OSRDestroySpatialReference(c);
+    } else {
+        epsg[0] = '\0';
+    }
+    GDALClose(ds);
+    return fi >= 0;
+}
+
+static void test_outputs_shapefile(void)
+{
+    edit e[] = {{"output", "formats", OP_REPLACE, "formats = gpkg, shp"}};
+    wrun w;
+    wrun_do(&w, "oshp", e, 1);
+    CHECK_EXIT(&w.r, 0);
+    static const char *const ext[] = {"shp", "shx", "dbf", "prj", "cpg"};
+    for (int l = 0; l < 2; l++)
+        for (int k = 0; k < 5; k++) {
+            char *p = xasprintf("%s/%s.%s", w.out, l ? "atoms" : "grids", ext[k]);
+            CHECK(file_exists(p), "%s.%s is missing", l ? "atoms" : "grids", ext[k]);
+            free(p);
+        }
+    char *cpg = xasprintf("%s/grids.cpg", w.out), *txt = read_file(cpg, NULL);
+    CHECK(txt && strncmp(txt, "UTF-8", 5) == 0, "grids.cpg does not say UTF-8: %s", txt ? txt : "(none)");
+    free(cpg), free(txt);
+    /* the same grids, households and CRS as the GeoPackage */
+    int n1 = 0, n2 = 0;
+    double s1 = 0, s2 = 0;
+    char e1[16], e2[16];
+    char *g1 = xasprintf("%s/grids.gpkg", w.out), *g2 = xasprintf("%s/grids.shp", w.out);
+    bool ok1 = layer_sum(g1, "households", &n1, &s1, e1, sizeof e1), ok2 = layer_sum(g2, "households", &n2, &s2, e2,
+                                                                                       sizeof e2);
+    CHECK(ok1 && ok2 && n1 == 41 && n2 == n1 && rel_eq(s1, s2, 1e-9) && rel_eq(s2, 16640, 1e-9),
+          "grids: GeoPackage %d features, %.1f households; shapefile %d, %.1f", n1, s1, n2, s2);
+    CHECK(strcmp(e1, "4490") == 0 && strcmp(e2, "4490") == 0, "CRS: GeoPackage EPSG:%s, shapefile EPSG:%s, "
+          "expected the communities' EPSG:4490", e1, e2);
+    free(g1), free(g2);
+    /* the documented short names */
+    char *gp = xasprintf("%s/grids.shp", w.out), *ap = xasprintf("%s/atoms.shp", w.out);
+    static const char *const GF[] = {"grid_id", "community", "households", "population", "case_load", "workload",
+                                      "n_atoms", "area_m2", "polsby_pp", "status", "workers", "c_dispute",
+                                      "c_safety_h", NULL};
+    static const char *const AF[] = {"atom_id", "grid_id", "exist_grid", "locked_to", "c_sanitati", NULL};
+    layer_data G, A;
+    roles rg = {.id = "grid_id", .hh = "households"}, ra = {.id = "atom_id", .grid = "grid_id"};
+    bool okg = load_layer(gp, NULL, GF, &rg, &G), oka = load_layer(ap, NULL, AF, &ra, &A);
+    CHECK(okg && !G.missing[0], "grids.shp lacks fields: %s", G.missing);
+    CHECK(oka && !A.missing[0], "atoms.shp lacks fields: %s", A.missing);
+    /* each grid polygon is the dissolve of its atoms: equal areas (in the
+     * working CRS) */
+    if (okg && oka && project_layer(&G, "EPSG:32652") && project_layer(&A, "EPSG:32652")) {
+        int bad = 0;
+        for (int g = 0; g < G.n; g++) {
+            double sa = 0;
+            for (int i = 0; i < A.n; i++)
+                if (A.f[i].grid && strcmp(A.f[i].grid, G.f[g].id) == 0)
+                    sa += OGR_G_Area(A.f[i].g);
+            double ga = G.f[g].g ? OGR_G_Area(G.f[g].g) : 0;
+            if (!rel_eq(ga, sa, 1e-6) && bad++ < 3)
+                CHECK(false, "grid %s: shapefile area %.2f m2, its atoms %.2f m2", G.f[g].id, ga, sa);
+        }
+        CHECK(bad == 0, "%d grids in grids.shp are not the dissolve of their atoms", bad);
+    }
+    layer_free(&G), layer_free(&A);
+    free(gp), free(ap);
+    wrun_free(&w);
+}
+
+static void test_outputs_crs(void)
+{
+    static const struct { const char *line, *epsg; } C[] = {{"crs = working", "32652"}, {"crs = EPSG:4326", "4326"}};
+    for (int i = 0; i < 2; i++) {
+        edit e[] = {{"output", "formats", OP_INSERT_AFTER, C[i].line}};
+        char *tag = xasprintf("ocrs%d", i);
+        wrun w;
+        wrun_do(&w, tag, e, 1);
+        CHECK_EXIT(&w.r, 0);
+        int n = 0;
+        double s = 0;
+        char code[16];
+        char *p = xasprintf("%s/atoms.gpkg", w.out);
+        CHECK(layer_sum(p, "households", &n, &s, code, sizeof code) && n == 344 && rel_eq(s, 16640, 1e-9) &&
+              strcmp(code, C[i].epsg) == 0, "%s: atoms.gpkg has %d atoms, %.1f households, EPSG:%s", C[i].line, n, s,
+              code);
+        free(p), free(tag);
+        wrun_free(&w);
+    }
+    /* a CRS PROJ does not know stops before any data is read */
+    edit e[] = {{"output", "formats", OP_INSERT_AFTER, "crs = EPSG:99999"}};
+    wrun w;
+    wrun_do(&w, "ocrsbad", e, 1);
+    CHECK_EXIT(&w.r, 3);
+    CHECK(strstr(w.r.err_s, "[output] crs = EPSG:99999") != NULL, "stderr: %s", excerpt(w.r.err_s));
+    wrun_free(&w);
+}
 
 typedef struct test_def { const char *name; CU_TestFunc fn; } test_def;
 
@@ -1667,13 +1829,13 @@ static bool want_suite(const char *only, const char *name) { return !only || str
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
-    static const char *suites[] = {"demo", "determinism", "atomic", "errors", "workers"};
+    static const char *suites[] = {"demo", "determinism", "atomic", "errors", "workers", "outputs"};
     if (only) {
         bool known = false;
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 6; i++)
             known |= strcmp(only, suites[i]) == 0;
         if (!known) {
-            fprintf(stderr, "test_cli: unknown suite '%s' (suites: demo, determinism, atomic, errors, workers)\n", only);
+            fprintf(stderr, "test_cli: unknown suite '%s' (suites: demo, determinism, atomic, errors, workers, outputs)\n", only);
             return 2;
         }
     }
@@ -1769,6 +1931,16 @@ int main(int argc, char **argv)
         };
         for (size_t i = 0; s && i < sizeof W / sizeof W[0]; i++)
             CU_add_test(s, W[i].name, W[i].fn);
+    }
+    if (want_suite(only, "outputs")) {
+        CU_pSuite s = CU_add_suite("outputs", NULL, NULL);
+        static const test_def O[] = {
+            {"formats = gpkg, shp: shapefiles with .prj and UTF-8 .cpg, short field names, same grids",
+             test_outputs_shapefile},
+            {"[output] crs: working, an EPSG code, or an error for an unknown one", test_outputs_crs},
+        };
+        for (size_t i = 0; s && i < sizeof O / sizeof O[0]; i++)
+            CU_add_test(s, O[i].name, O[i].fn);
     }
     if (CU_get_error() != CUE_SUCCESS) {
         fprintf(stderr, "test_cli: CUnit: %s\n", CU_get_error_msg());
