@@ -139,6 +139,7 @@ typedef struct gp_unit {
 typedef struct gp_community {
     char *id;
     char *name;
+    char *code;                  /* [input] communities.code (structured grid codes), or NULL */
     GEOSGeometry *geom;          /* working CRS, valid */
     const GEOSPreparedGeometry *prep;
     int first_atom, n_atoms;     /* atoms are stored grouped by community */

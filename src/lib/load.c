@@ -427,9 +427,10 @@ static gp_status load_units(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
 
 static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_proj *pj, src *s)
 {
-    int id_i, name_i;
+    int id_i, name_i, code_i;
     gp_status st;
-    if ((st = src_field(ctx, sc, s, "id", NULL, &id_i)) || (st = src_field(ctx, sc, s, "name", NULL, &name_i)))
+    if ((st = src_field(ctx, sc, s, "id", NULL, &id_i)) || (st = src_field(ctx, sc, s, "name", NULL, &name_i)) ||
+        (st = src_field(ctx, sc, s, "code", NULL, &code_i)))
         return st;
     int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
     ds->comms = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->comms);
@@ -467,6 +468,8 @@ static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
             }
             c->name = gp_strdup(name_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, name_i) ? OGR_F_GetFieldAsString(f, name_i)
                                                                                     : "");
+            if (code_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, code_i))
+                c->code = gp_strdup(OGR_F_GetFieldAsString(f, code_i));
         }
         OGR_F_Destroy(f);
         if (st) {
@@ -474,7 +477,8 @@ static gp_status load_comms(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
                 GEOSGeom_destroy_r(ctx->geos, g);
             free(c->id); /* not counted yet: not freed with the dataset */
             free(c->name);
-            c->id = c->name = NULL;
+            free(c->code);
+            c->id = c->name = c->code = NULL;
             return st;
         }
         c->geom = g;
@@ -1046,6 +1050,7 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     for (int i = 0; i < ds->n_comms; i++) {
         free(ds->comms[i].id);
         free(ds->comms[i].name);
+        free(ds->comms[i].code);
         if (ds->comms[i].prep)
             GEOSPreparedGeom_destroy_r(h, ds->comms[i].prep);
         if (ds->comms[i].geom)

@@ -36,6 +36,7 @@ static const keyspec KEYS[] = {
     {"input", "communities.layer", K_STR, 0, 0, NULL},
     {"input", "communities.id", K_STR, 0, 0, NULL},
     {"input", "communities.name", K_STR, 0, 0, NULL},
+    {"input", "communities.code", K_STR, 0, 0, NULL},
     {"input", "communities.crs", K_STR, 0, 0, NULL},
     {"input", "cases", K_PATH, 0, 0, NULL},
     {"input", "cases.layer", K_STR, 0, 0, NULL},
@@ -109,7 +110,8 @@ static const keyspec KEYS[] = {
     {"solver", "seed", K_INT, 0, 2147483647.0, NULL},
     {"output", "dir", K_PATH, 0, 0, NULL},
     {"output", "formats", K_FORMATS, 0, 0, NULL},
-    {"output", "crs", K_STR, 0, 0, NULL}, /* input, working, or a CRS PROJ knows: checked when writing */
+    {"output", "crs", K_STR, 0, 0, NULL},
+    {"output", "grid_codes", K_CHOICE, 0, 0, "auto|structured|simple"}, /* input, working, or a CRS PROJ knows: checked when writing */
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

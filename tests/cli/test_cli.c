@@ -1822,6 +1822,123 @@ static void test_outputs_crs(void)
     wrun_free(&w);
 }
 
+/* The grid_id of every atom, by atom_id (sorted pairs). */
+static int atom_grids(const char *dir, pair **out) { return read_map(dir, out); }
+
+/* Copies grids.gpkg from src to dst with grids a and b merged into one
+ * feature with a's id. */
+static bool merge_two_grids(const char *src, const char *dst, const char *a, const char *b)
+{
+    GDALDatasetH in = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    GDALDatasetH out = in && drv ? GDALCreate(drv, dst, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    if (!out) {
+        if (in)
+            GDALClose(in);
+        return false;
+    }
+    OGRLayerH li = GDALDatasetGetLayer(in, 0);
+    OGRLayerH lo = GDALDatasetCreateLayer(out, "grids", OGR_L_GetSpatialRef(li), wkbMultiPolygon, NULL);
+    OGRFieldDefnH fd = OGR_Fld_Create("grid_id", OFTString);
+    OGR_L_CreateField(lo, fd, 1);
+    OGR_Fld_Destroy(fd);
+    int fi = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(li), "grid_id");
+    OGRGeometryH ga = NULL, gb = NULL;
+    OGRFeatureH f;
+    bool ok = true;
+    while ((f = OGR_L_GetNextFeature(li))) {
+        const char *id = OGR_F_GetFieldAsString(f, fi);
+        OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+        if (strcmp(id, a) == 0)
+            ga = g;
+        else if (strcmp(id, b) == 0)
+            gb = g;
+        else {
+            OGRFeatureH o = OGR_F_Create(OGR_L_GetLayerDefn(lo));
+            OGR_F_SetFieldString(o, 0, id);
+            OGR_F_SetGeometryDirectly(o, g);
+            ok &= OGR_L_CreateFeature(lo, o) == OGRERR_NONE;
+            OGR_F_Destroy(o);
+        }
+        OGR_F_Destroy(f);
+    }
+    if (ga && gb) {
+        OGRFeatureH o = OGR_F_Create(OGR_L_GetLayerDefn(lo));
+        OGR_F_SetFieldString(o, 0, a);
+        OGR_F_SetGeometryDirectly(o, OGR_G_ForceToMultiPolygon(OGR_G_Union(ga, gb)));
+        ok &= OGR_L_CreateFeature(lo, o) == OGRERR_NONE;
+        OGR_F_Destroy(o);
+    } else {
+        ok = false;
+    }
+    if (ga)
+        OGR_G_DestroyGeometry(ga);
+    if (gb)
+        OGR_G_DestroyGeometry(gb);
+    GDALClose(out);
+    GDALClose(in);
+    return ok;
+}
+
+static void test_outputs_codes(void)
+{
+    wrun a;
+    wrun_do(&a, "codes1", NULL, 0);
+    CHECK_EXIT(&a.r, 0);
+    CU_ASSERT_FATAL(a.have_grids && a.grids.n == 41);
+    /* structured: the 12-digit community code and a 3-digit sequence, from
+     * 001, numbered north to south */
+    for (int g = 0; g < a.grids.n; g++) {
+        const feat *f = &a.grids.f[g];
+        CHECK(strlen(f->id) == 15 && strncmp(f->id, f->comm, 12) == 0 && strspn(f->id, "0123456789") == 15,
+              "grid code '%s' of community %s is not community code + NNN", f->id, f->comm);
+    }
+    CHECK(grid_index(&a.grids, "231002001001001") >= 0, "no grid 231002001001001");
+    /* rerun on its own plan: every code comes back on the same atoms */
+    char *l1 = xasprintf("existing_plan = %s/grids.gpkg", a.out);
+    edit e[] = {{"input", "existing_plan", OP_REPLACE, l1}, {"objective", "compactness", OP_INSERT_AFTER,
+                                                              "stability = 10"}};
+    wrun b;
+    wrun_do(&b, "codes2", e, 2);
+    CHECK_EXIT(&b.r, 0);
+    pair *ma = NULL, *mb = NULL, *mc = NULL;
+    int na = atom_grids(a.out, &ma), nb = atom_grids(b.out, &mb);
+    int diff = 0;
+    for (int i = 0; i < na && nb == na; i++)
+        diff += strcmp(ma[i].grid, mb[i].grid) != 0;
+    CHECK(na == 344 && nb == na && diff == 0, "rerun on its own plan: %d of %d atoms carry another code", diff, na);
+    /* two grids of one community merged in the plan in force: that
+     * community changes, every other grid keeps its code */
+    char *merged = xasprintf("%s/merged.gpkg", g_tmp), *ga = xasprintf("%s/grids.gpkg", a.out);
+    CU_ASSERT_FATAL(merge_two_grids(ga, merged, "231002001001001", "231002001001002"));
+    free(ga);
+    char *l2 = xasprintf("existing_plan = %s", merged);
+    edit e2[] = {{"input", "existing_plan", OP_REPLACE, l2}, {"objective", "compactness", OP_INSERT_AFTER,
+                                                              "stability = 10"}};
+    wrun c;
+    wrun_do(&c, "codes3", e2, 2);
+    CHECK_EXIT(&c.r, 0);
+    int nc = atom_grids(c.out, &mc), kept = 0, other = 0;
+    for (int i = 0; i < na && nc == na; i++) {
+        bool same_comm = strncmp(ma[i].grid, "231002001001", 12) == 0;
+        if (same_comm)
+            continue;
+        other++;
+        kept += strcmp(ma[i].grid, mc[i].grid) == 0;
+    }
+    CHECK(nc == na && other > 0 && kept == other, "after a change in one community, %d of %d atoms elsewhere keep "
+          "their grid code", kept, other);
+    for (int i = 0; i < na; i++)
+        free(ma[i].atom), free(ma[i].grid);
+    for (int i = 0; i < nb; i++)
+        free(mb[i].atom), free(mb[i].grid);
+    for (int i = 0; i < nc; i++)
+        free(mc[i].atom), free(mc[i].grid);
+    free(ma), free(mb), free(mc);
+    wrun_free(&a), wrun_free(&b), wrun_free(&c);
+    free(l1), free(l2), free(merged);
+}
+
 typedef struct test_def { const char *name; CU_TestFunc fn; } test_def;
 
 static bool want_suite(const char *only, const char *name) { return !only || strcmp(only, name) == 0; }
@@ -1938,6 +2055,7 @@ int main(int argc, char **argv)
             {"formats = gpkg, shp: shapefiles with .prj and UTF-8 .cpg, short field names, same grids",
              test_outputs_shapefile},
             {"[output] crs: working, an EPSG code, or an error for an unknown one", test_outputs_crs},
+            {"grid codes: structured, and stable where a grid did not change", test_outputs_codes},
         };
         for (size_t i = 0; s && i < sizeof O / sizeof O[0]; i++)
             CU_add_test(s, O[i].name, O[i].fn);
