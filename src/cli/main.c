@@ -118,7 +118,7 @@ static void print_summary(const gp_run_summary *s, bool wrote)
     printf("communities    %d within bounds, %d infeasible\n", s->communities - s->communities_infeasible,
            s->communities_infeasible);
     if (wrote)
-        printf("output         %s/{grids.gpkg, atoms.gpkg, %sreport.json}\n", s->output_dir,
+        printf("output         %s/{grids.gpkg, atoms.gpkg, %sreport.json, report.html}\n", s->output_dir,
                s->workers > 0 ? "assignments.csv, " : "");
     printf("elapsed        %.2f s\n", s->elapsed_s);
 }

@@ -442,6 +442,9 @@ void gp_workers_spread(const gp_dataset *ds, bool after, gp_workers_stats *out);
 /* The "workers" section of report.json (null without a roster). */
 void gp_workers_report(gp_json *j, const gp_dataset *ds, const gp_plan *plan);
 
+/* report.html: maps, tables, histogram, warnings (html.c). */
+gp_status gp_write_html(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds, const gp_plan *plan,
+                        const gp_output *out, const char *dir, double elapsed);
 gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds,
                           const gp_plan *plan, const gp_output *out, const char *dir, double elapsed);
 

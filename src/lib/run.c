@@ -987,7 +987,8 @@ gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary)
     }
     if ((st = gp_write_layers(ctx, &ds, &plan, &outopt, tmp)) || (st = gp_workers_write(ctx, &ds, &plan, tmp)))
         goto done;
-    if ((st = gp_write_report(ctx, sc, &ds, &plan, &outopt, tmp, gp_now() - t0)))
+    if ((st = gp_write_report(ctx, sc, &ds, &plan, &outopt, tmp, gp_now() - t0)) ||
+        (st = gp_write_html(ctx, sc, &ds, &plan, &outopt, tmp, gp_now() - t0)))
         goto done;
     bool had_old = stat(dir, &stt) == 0;
     if (had_old && rename(dir, old) != 0) {

@@ -731,8 +731,8 @@ static void test_demo_run(void)
 {
     CHECK_EXIT(&D.run, 0);
     char *p;
-    const char *names[] = {"grids.gpkg", "atoms.gpkg", "report.json"};
-    for (int i = 0; i < 3; i++) {
+    const char *names[] = {"grids.gpkg", "atoms.gpkg", "report.json", "report.html", "assignments.csv"};
+    for (int i = 0; i < 5; i++) {
         p = xasprintf("%s/%s", D.out, names[i]);
         CHECK(file_exists(p), "output file %s/%s is missing", "<TMP>/out", names[i]);
         free(p);
