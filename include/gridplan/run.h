@@ -89,6 +89,31 @@ typedef struct gp_interpolate_summary {
  * summary may be NULL. */
 gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *opts, gp_interpolate_summary *summary);
 
+/* One output folder in a comparison (gp_compare). Figures that cannot be
+ * known are -1. */
+typedef struct gp_compare_row {
+    char dir[4096];
+    char scenario[1024];             /* as recorded in its report.json */
+    int grids, communities, communities_infeasible;
+    double workload_min, workload_max, workload_ratio, workload_cv; /* over its grids */
+    double polsby_popper_mean;
+    double households_moved_vs_first;    /* vs the first folder (grids matched by shared households) */
+    double households_moved_vs_existing; /* vs its plan in force */
+    int workers;                         /* rows of its roster, 0 without one */
+    int workers_changed_vs_first;        /* workers keeping less than half of their households */
+    double workload_per_fte_ratio;       /* max/min over workers */
+    double max_gap;                      /* largest known gap over communities */
+    double elapsed_s;
+} gp_compare_row;
+
+/* Compares n >= 2 output folders of gridplan run, reading their report.json,
+ * layers and assignments.csv; rows receives n entries, the first being the
+ * reference for "vs first". With html_path, also writes an HTML page: the
+ * table and, for every other folder, a map of the atoms whose grid differs
+ * from the first. Errors: GP_ERR_INPUT naming the folder and file that
+ * cannot be read, GP_ERR_OUTPUT for the page. */
+gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html_path, gp_compare_row *rows);
+
 #ifdef __cplusplus
 }
 #endif

@@ -35,6 +35,10 @@ static const char USAGE[] =
     "                             --source-layer L --target-layer L --source-crs C\n"
     "                             --target-crs C --crs C (working CRS, default: UTM)\n"
     "                             --weights FILE --weights-field F [--weights-layer L]\n"
+    "  compare DIR_A DIR_B [...] [--html FILE]\n"
+    "                             compare output folders side by side: balance,\n"
+    "                             compactness, households moved, workers changed,\n"
+    "                             gaps, run time; --html adds maps of the differences\n"
     "  version                    print the version and the library versions\n"
     "  help                       print this help\n"
     "\n"
@@ -152,6 +156,53 @@ static int cmd_tessellate(gp_ctx *ctx, const char *path, const char *out)
     return EXIT_OK;
 }
 
+/* Prints the folders side by side, one column each. */
+static int cmd_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html)
+{
+    gp_compare_row *rows = calloc((size_t)n, sizeof *rows);
+    if (!rows)
+        return EXIT_FAILURE_OTHER;
+    gp_status st = gp_compare(ctx, dirs, n, html, rows);
+    if (st) {
+        free(rows);
+        return report_error(ctx, st);
+    }
+    printf("%-34s", "");
+    for (int i = 0; i < n; i++) {
+        const char *d = rows[i].dir, *b = strrchr(d, '/');
+        char col[64];
+        snprintf(col, sizeof col, "%c: %s", 'A' + i, b && b[1] ? b + 1 : d);
+        printf("  %14.14s", col);
+    }
+    printf("\n");
+    static const char *const label[] = {"grids", "infeasible communities", "grid workload max/min",
+                                        "grid workload CV", "mean Polsby-Popper", "households moved vs A",
+                                        "households moved vs plan in force", "workers changed vs A",
+                                        "workload per FTE max/min", "largest gap (%)", "run time (s)"};
+    static const char *const fmt[] = {"%14.0f", "%14.0f", "%14.2f", "%14.3f", "%14.2f", "%14.0f", "%14.0f",
+                                      "%14.0f", "%14.2f", "%14.2f", "%14.1f"};
+    for (int k = 0; k < 11; k++) {
+        printf("%-34s", label[k]);
+        for (int i = 0; i < n; i++) {
+            const gp_compare_row *r = &rows[i];
+            double v[] = {r->grids, r->communities_infeasible, r->workload_ratio, r->workload_cv,
+                          r->polsby_popper_mean, r->households_moved_vs_first, r->households_moved_vs_existing,
+                          r->workers_changed_vs_first, r->workload_per_fte_ratio,
+                          r->max_gap >= 0 ? 100 * r->max_gap : -1, r->elapsed_s};
+            printf("  ");
+            if (v[k] < 0)
+                printf("%14s", "-");
+            else
+                printf(fmt[k], v[k]);
+        }
+        printf("\n");
+    }
+    if (html)
+        printf("page: %s\n", html);
+    free(rows);
+    return EXIT_OK;
+}
+
 static int cmd_interpolate(gp_ctx *ctx, gp_interpolate_opts *o, const char *fields)
 {
     char *copy = strdup(fields ? fields : "");
@@ -212,7 +263,7 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
 
 int main(int argc, char **argv)
 {
-    const char *cmd = NULL, *out = NULL, *pos[3] = {NULL, NULL, NULL}, *fields = NULL;
+    const char *cmd = NULL, *out = NULL, *pos[26] = {NULL}, *fields = NULL, *html = NULL;
     int npos = 0;
     gp_interpolate_opts io;
     memset(&io, 0, sizeof io);
@@ -250,13 +301,15 @@ int main(int argc, char **argv)
             verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbosity = 2;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--fields")) {
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--fields") || !strcmp(a, "--html")) {
             if (++i >= argc) {
                 fprintf(stderr, "gridplan: %s needs a value (see gridplan --help)\n", a);
                 return EXIT_USAGE;
             }
             if (!strcmp(a, "--fields"))
                 fields = argv[i], interp_opt = true;
+            else if (!strcmp(a, "--html"))
+                html = argv[i];
             else
                 out = argv[i];
         } else if (!strncmp(a, "--out=", 6)) {
@@ -266,7 +319,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         } else if (!cmd) {
             cmd = a;
-        } else if (npos < 3) {
+        } else if (npos < 26) {
             pos[npos++] = a;
         } else {
             fprintf(stderr, "gridplan: unexpected argument '%s' (see gridplan --help)\n", a);
@@ -286,11 +339,30 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     bool is_run = !strcmp(cmd, "run"), is_val = !strcmp(cmd, "validate"), is_tess = !strcmp(cmd, "tessellate"),
-         is_int = !strcmp(cmd, "interpolate");
-    if (!is_run && !is_val && !is_tess && !is_int) {
+         is_int = !strcmp(cmd, "interpolate"), is_cmp = !strcmp(cmd, "compare");
+    if (!is_run && !is_val && !is_tess && !is_int && !is_cmp) {
         fprintf(stderr, "gridplan: unknown command '%s' (commands: run, validate, tessellate, interpolate, "
-                        "version, help)\n", cmd);
+                        "compare, version, help)\n", cmd);
         return EXIT_USAGE;
+    }
+    if (html && !is_cmp) {
+        fprintf(stderr, "gridplan: --html belongs to compare\n");
+        return EXIT_USAGE;
+    }
+    if (is_cmp) {
+        if (npos < 2 || out || interp_opt) {
+            fprintf(stderr, "gridplan: compare needs two or more output folders and takes only --html FILE, e.g. "
+                            "gridplan compare out/a out/b --html compare.html\n");
+            return EXIT_USAGE;
+        }
+        gp_ctx *cctx = NULL;
+        if (gp_ctx_create(&cctx) != GP_OK) {
+            fprintf(stderr, "gridplan: error: cannot create a context\n");
+            return EXIT_FAILURE_OTHER;
+        }
+        int rc = cmd_compare(cctx, pos, npos, html);
+        gp_ctx_destroy(cctx);
+        return rc;
     }
     if (is_int ? npos != 3 : npos != 1) {
         if (is_int)

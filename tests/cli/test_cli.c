@@ -1939,6 +1939,60 @@ static void test_outputs_codes(void)
     free(l1), free(l2), free(merged);
 }
 
+static void test_outputs_compare(void)
+{
+    wrun a, b;
+    wrun_do(&a, "cmpA", NULL, 0);
+    CHECK_EXIT(&a.r, 0);
+    /* B: rebalance the plan in force instead of redrawing it */
+    edit e[] = {{"objective", "compactness", OP_INSERT_AFTER, "stability = 1"}};
+    wrun_do(&b, "cmpB", e, 1);
+    CHECK_EXIT(&b.r, 0);
+    char *html = xasprintf("%s/compare.html", g_tmp);
+    run_result r, same, bad;
+    RUN(&r, "compare", "compare", a.out, b.out, "--html", html);
+    CHECK_EXIT(&r, 0);
+    static const char *const rows[] = {"grids", "grid workload max/min", "grid workload CV", "mean Polsby-Popper",
+                                       "households moved vs A", "households moved vs plan in force",
+                                       "workers changed vs A", "workload per FTE max/min", "largest gap (%)",
+                                       "run time (s)"};
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+        CHECK(strstr(r.out, rows[k]) != NULL, "compare prints no row '%s': %s", rows[k], excerpt(r.out_s));
+    /* B moves fewer households from the plan in force than A, and some
+     * households between A and B */
+    double movedA = json_num(a.report, "\"existing_plan\"", "households_moved"),
+           movedB = json_num(b.report, "\"existing_plan\"", "households_moved");
+    CHECK(movedB < movedA, "rebalancing moved %g households, redrawing %g", movedB, movedA);
+    const char *line = strstr(r.out, "households moved vs A");
+    double ab = -1;
+    if (line)
+        sscanf(line + strlen("households moved vs A"), " - %lf", &ab);
+    CHECK(ab > 0 && ab <= 16640, "households moved between A and B: %g", ab);
+    char *page = read_file(html, NULL);
+    CHECK(page && strstr(page, "<svg class=\"diff\"") && strstr(page, "class=\"moved\""), "compare.html has no map "
+          "of the differences");
+    free(page);
+    /* a folder against itself: nothing moved, no worker changed */
+    RUN(&same, "compare-same", "compare", a.out, a.out);
+    CHECK_EXIT(&same, 0);
+    line = strstr(same.out, "households moved vs A");
+    double zero = -1;
+    if (line)
+        sscanf(line + strlen("households moved vs A"), " - %lf", &zero);
+    int wz = -1;
+    line = strstr(same.out, "workers changed vs A");
+    if (line)
+        sscanf(line + strlen("workers changed vs A"), " - %d", &wz);
+    CHECK(zero == 0 && wz == 0, "a folder compared with itself: %g households moved, %d workers changed", zero, wz);
+    /* not an output folder: exit 4, naming the file */
+    RUN(&bad, "compare-bad", "compare", a.out, g_tmp);
+    CHECK_EXIT(&bad, 4);
+    CHECK(strstr(bad.err_s, "report.json") != NULL, "stderr: %s", excerpt(bad.err_s));
+    run_free(&r), run_free(&same), run_free(&bad);
+    free(html);
+    wrun_free(&a), wrun_free(&b);
+}
+
 typedef struct test_def { const char *name; CU_TestFunc fn; } test_def;
 
 static bool want_suite(const char *only, const char *name) { return !only || strcmp(only, name) == 0; }
@@ -2056,6 +2110,7 @@ int main(int argc, char **argv)
              test_outputs_shapefile},
             {"[output] crs: working, an EPSG code, or an error for an unknown one", test_outputs_crs},
             {"grid codes: structured, and stable where a grid did not change", test_outputs_codes},
+            {"compare: the table, the map of differences, a folder against itself", test_outputs_compare},
         };
         for (size_t i = 0; s && i < sizeof O / sizeof O[0]; i++)
             CU_add_test(s, O[i].name, O[i].fn);
