@@ -171,7 +171,7 @@ static int cmd_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *
     for (int i = 0; i < n; i++) {
         const char *d = rows[i].dir, *b = strrchr(d, '/');
         char col[64];
-        snprintf(col, sizeof col, "%c: %s", 'A' + i, b && b[1] ? b + 1 : d);
+        snprintf(col, sizeof col, "%c: %.58s", 'A' + i, b && b[1] ? b + 1 : d);
         printf("  %14.14s", col);
     }
     printf("\n");
