@@ -97,7 +97,8 @@ typedef struct gp_compare_row {
     int grids, communities, communities_infeasible;
     double workload_min, workload_max, workload_ratio, workload_cv; /* over its grids */
     double polsby_popper_mean;
-    double households_moved_vs_first;    /* vs the first folder (grids matched by shared households) */
+    double households_moved_vs_first;    /* vs the first folder (grids matched one to one by shared
+                                          * households, as a run matches its plan in force) */
     double households_moved_vs_existing; /* vs its plan in force */
     int workers;                         /* rows of its roster, 0 without one */
     int workers_changed_vs_first;        /* workers keeping less than half of their households */
@@ -106,7 +107,7 @@ typedef struct gp_compare_row {
     double elapsed_s;
 } gp_compare_row;
 
-/* Compares n >= 2 output folders of gridplan run, reading their report.json,
+/* Compares 2 to 26 output folders of gridplan run (GP_ERR_ARG otherwise), reading their report.json,
  * layers and assignments.csv; rows receives n entries, the first being the
  * reference for "vs first". With html_path, also writes an HTML page: the
  * table and, for every other folder, a map of the atoms whose grid differs

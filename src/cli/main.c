@@ -36,7 +36,7 @@ static const char USAGE[] =
     "                             --target-crs C --crs C (working CRS, default: UTM)\n"
     "                             --weights FILE --weights-field F [--weights-layer L]\n"
     "  compare DIR_A DIR_B [...] [--html FILE]\n"
-    "                             compare output folders side by side: balance,\n"
+    "                             compare 2 to 26 output folders side by side: balance,\n"
     "                             compactness, households moved, workers changed,\n"
     "                             gaps, run time; --html adds maps of the differences\n"
     "  version                    print the version and the library versions\n"
@@ -169,7 +169,12 @@ static int cmd_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *
     }
     printf("%-34s", "");
     for (int i = 0; i < n; i++) {
-        const char *d = rows[i].dir, *b = strrchr(d, '/');
+        /* the folder's last name ("out/a/" -> "a") */
+        char d[4096];
+        snprintf(d, sizeof d, "%s", rows[i].dir);
+        for (size_t l = strlen(d); l > 1 && d[l - 1] == '/'; l--)
+            d[l - 1] = '\0';
+        const char *b = strrchr(d, '/');
         char col[64];
         snprintf(col, sizeof col, "%c: %.58s", 'A' + i, b && b[1] ? b + 1 : d);
         printf("  %14.14s", col);
@@ -321,6 +326,9 @@ int main(int argc, char **argv)
             cmd = a;
         } else if (npos < 26) {
             pos[npos++] = a;
+        } else if (cmd && !strcmp(cmd, "compare")) {
+            fprintf(stderr, "gridplan: compare takes at most 26 folders (A to Z)\n");
+            return EXIT_USAGE;
         } else {
             fprintf(stderr, "gridplan: unexpected argument '%s' (see gridplan --help)\n", a);
             return EXIT_USAGE;

@@ -56,7 +56,7 @@ static void folder_free(folder *f)
 static json_object *jget(json_object *o, const char *key)
 {
     json_object *v = NULL;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+    return o && json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
 /* A number, or NAN when absent or null. */
@@ -74,16 +74,20 @@ static int cmp_atom(const void *a, const void *b)
     return strcmp(g_sort_folder->atom_ids[*(const int *)a], g_sort_folder->atom_ids[*(const int *)b]);
 }
 
-static OGRLayerH open_layer_of(gp_ctx *ctx, const char *dir, const char *file, const char *layer, GDALDatasetH *ds,
-                               gp_status *st)
+/* The layer NAME of a folder: NAME.gpkg, else NAME.shp (formats = shp). */
+static OGRLayerH open_layer_of(gp_ctx *ctx, const char *dir, const char *layer, GDALDatasetH *ds, gp_status *st)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
+    snprintf(path, sizeof path, "%s/%s.gpkg", dir, layer);
     *ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    OGRLayerH l = *ds ? (layer ? GDALDatasetGetLayerByName(*ds, layer) : GDALDatasetGetLayer(*ds, 0)) : NULL;
+    if (!*ds) {
+        snprintf(path, sizeof path, "%s/%s.shp", dir, layer);
+        *ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    }
+    OGRLayerH l = *ds ? GDALDatasetGetLayerByName(*ds, layer) : NULL;
     if (!l) {
-        *st = gp_fail(ctx, GP_ERR_INPUT, "%s: cannot read it as a layer%s%s: is %s the output folder of gridplan run?",
-                      path, layer ? " named " : "", layer ? layer : "", dir);
+        *st = gp_fail(ctx, GP_ERR_INPUT, "%s/%s.gpkg (or .shp): cannot read layer '%s': is %s the output folder of "
+                      "gridplan run?", dir, layer, layer, dir);
         if (*ds)
             GDALClose(*ds);
         *ds = NULL;
@@ -102,12 +106,16 @@ static gp_status folder_read(gp_ctx *ctx, const char *dir, bool geometry, folder
     char path[4200];
     snprintf(path, sizeof path, "%s/report.json", dir);
     f->report = json_object_from_file(path);
+    if (f->report && !json_object_is_type(f->report, json_type_object)) {
+        json_object_put(f->report);
+        f->report = NULL;
+    }
     if (!f->report)
         return gp_fail(ctx, GP_ERR_INPUT, "%s: cannot read it as JSON: is %s the output folder of gridplan run?", path,
                        dir);
     gp_status st = GP_OK;
     GDALDatasetH ds;
-    OGRLayerH l = open_layer_of(ctx, dir, "grids.gpkg", "grids", &ds, &st);
+    OGRLayerH l = open_layer_of(ctx, dir, "grids", &ds, &st);
     if (!l)
         return st;
     int cap = (int)OGR_L_GetFeatureCount(l, 1) + 1;
@@ -116,8 +124,10 @@ static gp_status folder_read(gp_ctx *ctx, const char *dir, bool geometry, folder
     f->pp = calloc((size_t)cap, sizeof *f->pp);
     f->grid_geom = calloc((size_t)cap, sizeof *f->grid_geom);
     int gi = field(l, "grid_id"), wi = field(l, "workload"), pi = field(l, "polsby_popper");
+    if (pi < 0)
+        pi = field(l, "polsby_pp"); /* the shapefile's name */
     if (gi < 0 || wi < 0 || pi < 0)
-        st = gp_fail(ctx, GP_ERR_INPUT, "%s/grids.gpkg: fields grid_id, workload and polsby_popper are needed", dir);
+        st = gp_fail(ctx, GP_ERR_INPUT, "%s: the grids layer lacks grid_id, workload or polsby_popper", dir);
     OGRFeatureH ft;
     while (!st && f->grid_ids && f->workload && f->pp && f->grid_geom && (ft = OGR_L_GetNextFeature(l))) {
         if (f->n_grids < cap) {
@@ -132,7 +142,7 @@ static gp_status folder_read(gp_ctx *ctx, const char *dir, bool geometry, folder
     GDALClose(ds);
     if (st)
         return st;
-    if (!(l = open_layer_of(ctx, dir, "atoms.gpkg", "atoms", &ds, &st)))
+    if (!(l = open_layer_of(ctx, dir, "atoms", &ds, &st)))
         return st;
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l);
     f->geographic = srs && OSRIsGeographic(srs);
@@ -144,7 +154,7 @@ static gp_status folder_read(gp_ctx *ctx, const char *dir, bool geometry, folder
     f->order = calloc((size_t)cap, sizeof *f->order);
     int ai = field(l, "atom_id"), agi = field(l, "grid_id"), hi = field(l, "households");
     if (ai < 0 || agi < 0 || hi < 0)
-        st = gp_fail(ctx, GP_ERR_INPUT, "%s/atoms.gpkg: fields atom_id, grid_id and households are needed", dir);
+        st = gp_fail(ctx, GP_ERR_INPUT, "%s: the atoms layer lacks atom_id, grid_id or households", dir);
     if (!f->atom_ids || !f->atom_grid || !f->atom_hh || !f->atom_geom || !f->order)
         st = GP_ERR_NOMEM;
     while (!st && (ft = OGR_L_GetNextFeature(l))) {
@@ -211,77 +221,123 @@ static int grid_find(const folder *f, const char *id)
 
 typedef struct gpair { int a, b; double hh; } gpair;
 
-static int cmp_gpair(const void *x, const void *y)
+static int cmp_ab(const void *x, const void *y)
 {
     const gpair *p = x, *q = y;
-    if (p->hh != q->hh)
-        return (p->hh < q->hh) - (p->hh > q->hh);
     if (p->a != q->a)
         return (p->a > q->a) - (p->a < q->a);
     return (p->b > q->b) - (p->b < q->b);
 }
 
-/* Households of atoms whose grid in b is not the match of their grid in a
- * (grids matched one to one, greedily by shared households); changed[i]
- * marks the atoms of b. -1 when the folders do not hold the same atoms. */
+/* Most shared households first; ties by the second plan's grid, then the
+ * first's (the order the run uses against its plan in force). */
+static int cmp_gpair(const void *x, const void *y)
+{
+    const gpair *p = x, *q = y;
+    if (p->hh != q->hh)
+        return (p->hh < q->hh) - (p->hh > q->hh);
+    if (p->b != q->b)
+        return (p->b > q->b) - (p->b < q->b);
+    return (p->a > q->a) - (p->a < q->a);
+}
+
+/* Each atom of a: its index in b (-1 when b lacks it). */
+static int *atom_map(const folder *a, const folder *b)
+{
+    int *m = malloc(((size_t)a->n_atoms + 1) * sizeof *m);
+    for (int i = 0; m && i < a->n_atoms; i++)
+        m[i] = atom_find(b, a->atom_ids[i]);
+    return m;
+}
+
+/* Grid index of every atom of f (-1 for an id the grids layer lacks). */
+static int *atom_grid_index(const folder *f)
+{
+    int *g = malloc(((size_t)f->n_atoms + 1) * sizeof *g);
+    for (int i = 0; g && i < f->n_atoms; i++)
+        g[i] = grid_find(f, f->atom_grid[i]);
+    return g;
+}
+
+/* Households of atoms whose grid in b is not the match of their grid in a:
+ * grids are matched one to one, greedily by shared households, as a run
+ * matches its plan with the plan in force. changed[j] marks the atoms of
+ * b. -1 when the folders do not hold the same atoms. */
 static double moved_between(const folder *a, const folder *b, char *changed)
 {
     if (a->n_atoms != b->n_atoms)
         return -1;
     int na = a->n_atoms;
-    int *ga = malloc(((size_t)na + 1) * sizeof *ga), *gb = malloc(((size_t)na + 1) * sizeof *gb);
+    int *map = atom_map(a, b), *ga = atom_grid_index(a), *gb = atom_grid_index(b);
     gpair *p = malloc(((size_t)na + 1) * sizeof *p);
     int *match = malloc(((size_t)a->n_grids + 1) * sizeof *match);
     char *used = calloc((size_t)b->n_grids + 1, 1);
     double moved = -1;
-    if (!ga || !gb || !p || !match || !used)
+    if (!map || !ga || !gb || !p || !match || !used)
         goto out;
     for (int i = 0; i < na; i++) {
-        int j = atom_find(b, a->atom_ids[i]);
-        if (j < 0)
+        if (map[i] < 0)
             goto out;
-        ga[i] = grid_find(a, a->atom_grid[i]);
-        gb[i] = grid_find(b, b->atom_grid[j]);
-        p[i] = (gpair){ga[i], gb[i], a->atom_hh[i]};
+        p[i] = (gpair){ga[i], gb[map[i]], a->atom_hh[i]};
     }
-    /* shared households per (a grid, b grid) */
-    int np = 0;
+    qsort(p, (size_t)na, sizeof *p, cmp_ab);
+    int np = 0; /* shared households per (a grid, b grid) */
     for (int i = 0; i < na; i++) {
-        int k = 0;
-        while (k < np && !(p[k].a == p[i].a && p[k].b == p[i].b))
-            k++;
-        if (k == np)
-            p[np++] = (gpair){p[i].a, p[i].b, 0};
-        p[k].hh += a->atom_hh[i];
+        if (np > 0 && p[np - 1].a == p[i].a && p[np - 1].b == p[i].b)
+            p[np - 1].hh += p[i].hh;
+        else
+            p[np++] = p[i];
     }
     qsort(p, (size_t)np, sizeof *p, cmp_gpair);
     for (int g = 0; g < a->n_grids; g++)
         match[g] = -1;
     for (int k = 0; k < np; k++)
-        if (p[k].a >= 0 && p[k].b >= 0 && match[p[k].a] < 0 && !used[p[k].b]) {
+        if (p[k].hh > 0 && p[k].a >= 0 && p[k].b >= 0 && match[p[k].a] < 0 && !used[p[k].b]) {
             match[p[k].a] = p[k].b;
             used[p[k].b] = 1;
         }
     moved = 0;
     for (int i = 0; i < na; i++) {
-        int j = atom_find(b, a->atom_ids[i]);
-        bool ch = ga[i] < 0 || match[ga[i]] != gb[i];
+        int j = map[i];
+        bool ch = ga[i] < 0 || match[ga[i]] != gb[j];
         if (changed)
             changed[j] = ch;
         moved += ch ? a->atom_hh[i] : 0;
     }
 out:
-    free(ga), free(gb), free(p), free(match), free(used);
+    free(map), free(ga), free(gb), free(p), free(match), free(used);
     return moved;
 }
 
-/* Whether a worker's duty changed from a to b: less than half of the
- * households of their grids in either run are in both. -1 unknown. */
+/* Marks in mark (n_grids of f) the grids of a ';'-separated list. */
+static void mark_grids(const folder *f, const char *list, char *mark)
+{
+    memset(mark, 0, (size_t)f->n_grids + 1);
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ";");
+        for (int g = 0; g < f->n_grids; g++)
+            if (strlen(f->grid_ids[g]) == len && strncmp(f->grid_ids[g], p, len) == 0)
+                mark[g] = 1;
+        p += len + (p[len] == ';');
+    }
+}
+
+/* Workers whose duty changed from a to b: less than half of the households
+ * of their grids in either run are in both (new workers count as
+ * changed). -1 unknown. */
 static int workers_changed(const folder *a, const folder *b)
 {
     if (a->n_workers == 0 || b->n_workers == 0 || a->n_atoms != b->n_atoms)
         return -1;
-    int changed = 0;
+    int *map = atom_map(a, b), *ga = atom_grid_index(a), *gb = atom_grid_index(b);
+    char *ma = malloc((size_t)a->n_grids + 1), *mb = malloc((size_t)b->n_grids + 1);
+    int changed = -1;
+    if (!map || !ga || !gb || !ma || !mb)
+        goto out;
+    for (int i = 0; i < a->n_atoms; i++)
+        if (map[i] < 0)
+            goto out;
+    changed = 0;
     for (int w = 0; w < b->n_workers; w++) {
         int v = -1;
         for (int k = 0; k < a->n_workers && v < 0; k++)
@@ -291,23 +347,18 @@ static int workers_changed(const folder *a, const folder *b)
             changed++;
             continue;
         }
+        mark_grids(a, a->worker_grids[v], ma);
+        mark_grids(b, b->worker_grids[w], mb);
         double both = 0, any = 0;
         for (int i = 0; i < a->n_atoms; i++) {
-            int j = atom_find(b, a->atom_ids[i]);
-            if (j < 0)
-                return -1;
-            char ga[512], gb[512];
-            snprintf(ga, sizeof ga, ";%s;", a->worker_grids[v]);
-            snprintf(gb, sizeof gb, ";%s;", b->worker_grids[w]);
-            char ka[256], kb[256];
-            snprintf(ka, sizeof ka, ";%s;", a->atom_grid[i]);
-            snprintf(kb, sizeof kb, ";%s;", b->atom_grid[j]);
-            bool in_a = a->worker_grids[v][0] && strstr(ga, ka), in_b = b->worker_grids[w][0] && strstr(gb, kb);
+            bool in_a = ga[i] >= 0 && ma[ga[i]], in_b = gb[map[i]] >= 0 && mb[gb[map[i]]];
             both += in_a && in_b ? a->atom_hh[i] : 0;
             any += in_a || in_b ? a->atom_hh[i] : 0;
         }
         changed += any > 0 && both < 0.5 * any;
     }
+out:
+    free(map), free(ga), free(gb), free(ma), free(mb);
     return changed;
 }
 
@@ -316,15 +367,17 @@ static void row_fill(const char *dir, const folder *f, gp_compare_row *r)
     memset(r, 0, sizeof *r);
     snprintf(r->dir, sizeof r->dir, "%s", dir);
     json_object *sc = jget(f->report, "scenario");
-    snprintf(r->scenario, sizeof r->scenario, "%s", sc ? json_object_get_string(sc) : "");
+    snprintf(r->scenario, sizeof r->scenario, "%s",
+             sc && json_object_is_type(sc, json_type_string) ? json_object_get_string(sc) : "");
     r->grids = f->n_grids;
     json_object *cs = jget(f->report, "communities");
-    r->communities = cs ? (int)json_object_array_length(cs) : 0;
+    r->communities = cs && json_object_is_type(cs, json_type_array) ? (int)json_object_array_length(cs) : 0;
     r->max_gap = -1;
     for (int c = 0; c < r->communities; c++) {
         json_object *cm = json_object_array_get_idx(cs, (size_t)c);
         json_object *stt = jget(cm, "status");
-        r->communities_infeasible += stt && strcmp(json_object_get_string(stt), "infeasible") == 0;
+        r->communities_infeasible += stt && json_object_is_type(stt, json_type_string) &&
+                                     strcmp(json_object_get_string(stt), "infeasible") == 0;
         double g = jnum(jget(cm, "gap"));
         if (isfinite(g))
             r->max_gap = fmax(r->max_gap, g);
@@ -344,7 +397,8 @@ static void row_fill(const char *dir, const folder *f, gp_compare_row *r)
     double hm = jnum(jget(jget(f->report, "existing_plan"), "households_moved"));
     r->households_moved_vs_existing = isfinite(hm) ? hm : -1;
     json_object *w = jget(f->report, "workers");
-    r->workers = w ? (int)jnum(jget(w, "workers")) : 0;
+    double nw = jnum(jget(w, "workers"));
+    r->workers = isfinite(nw) ? (int)nw : 0;
     double wr = jnum(jget(jget(jget(w, "workload_per_fte"), "after"), "max_min_ratio"));
     r->workload_per_fte_ratio = isfinite(wr) ? wr : -1;
     double el = jnum(jget(f->report, "elapsed_s"));
@@ -436,7 +490,7 @@ static void cell(FILE *o, double v, const char *fmt)
 
 gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html_path, gp_compare_row *rows)
 {
-    if (!ctx || !dirs || n < 2 || !rows)
+    if (!ctx || !dirs || n < 2 || n > 26 || !rows)
         return GP_ERR_ARG;
     ctx->errmsg[0] = '\0';
     GDALAllRegister();
@@ -472,7 +526,7 @@ gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *ht
                   "svg.diff path.grid{fill:none;stroke:#222;stroke-width:1.2}svg.diff path{fill-rule:evenodd}"
                   "</style></head><body>\n<h1>Scenario comparison</h1>\n<table><thead><tr><th class=\"l\"></th>", o);
             for (int i = 0; i < n; i++) {
-                fprintf(o, "<th class=\"l\">%c: ", 'A' + (i % 26));
+                fprintf(o, "<th class=\"l\">%c: ", 'A' + i);
                 hesc(o, rows[i].dir);
                 fputs("</th>", o);
             }
@@ -503,7 +557,7 @@ gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *ht
             fputs("</tr></tbody></table>\n", o);
             for (int i = 1; i < n; i++) {
                 fprintf(o, "<h2>Where %c differs from A</h2>\n<p>Atoms in red changed grid (grids matched one to one "
-                        "by shared households), drawn under the grids of %c; ", 'A' + (i % 26), 'A' + (i % 26));
+                        "by shared households), drawn under the grids of %c; ", 'A' + i, 'A' + i);
                 if (rows[i].households_moved_vs_first >= 0)
                     fprintf(o, "%.0f households.</p>\n", rows[i].households_moved_vs_first);
                 else
@@ -511,7 +565,8 @@ gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *ht
                 diff_map(o, &f[i], rows[i].households_moved_vs_first >= 0 ? changed[i] : NULL);
             }
             fputs("</body></html>\n", o);
-            if (fclose(o) != 0)
+            bool werr = ferror(o) != 0;
+            if (fclose(o) != 0 || werr)
                 st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: write error", html_path);
         }
     }

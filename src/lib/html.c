@@ -167,7 +167,8 @@ static void map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
         if (c >= 0) { /* only the plan in force inside this community */
             if (GEOSIntersects_r(ctx->geos, ds->comms[c].geom, eg) != 1)
                 continue;
-            clip = gp_geom_polygonal(ctx, GEOSIntersection_r(ctx->geos, ds->comms[c].geom, eg));
+            GEOSGeometry *x = GEOSIntersection_r(ctx->geos, ds->comms[c].geom, eg);
+            clip = x ? gp_geom_polygonal(ctx, x) : NULL;
             if (!clip)
                 continue;
         }
@@ -191,9 +192,14 @@ static void map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
             GEOSGeometry *pt = GEOSPointOnSurface_r(ctx->geos, gr->geom);
             double x, y;
             if (pt && GEOSGeomGetX_r(ctx->geos, pt, &x) && GEOSGeomGetY_r(ctx->geos, pt, &y)) {
-                size_t len = strlen(gr->id);
+                /* the last three characters (UTF-8: whole characters) */
+                const char *lab = gr->id + strlen(gr->id);
+                for (int chars = 0; chars < 3 && lab > gr->id; chars++)
+                    do
+                        lab--;
+                    while (lab > gr->id && ((unsigned char)*lab & 0xC0) == 0x80);
                 fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", (x - fr.minx) * fr.s, (fr.maxy - y) * fr.s);
-                esc(f, len > 3 ? gr->id + len - 3 : gr->id);
+                esc(f, lab);
                 fputs("</text>\n", f);
             }
             if (pt)
@@ -229,6 +235,8 @@ static void histogram(FILE *f, const double *before, int nb, const double *after
         lo = fmin(lo, before[i]), hi = fmax(hi, before[i]);
     for (int i = 0; i < na; i++)
         lo = fmin(lo, after[i]), hi = fmax(hi, after[i]);
+    if (!isfinite(lo))
+        lo = 0;
     if (!(hi > lo))
         hi = lo + 1;
     enum { NB = 12 };
@@ -237,8 +245,10 @@ static void histogram(FILE *f, const double *before, int nb, const double *after
         cb[(int)fmin(NB - 1, (before[i] - lo) / (hi - lo) * NB)]++;
     for (int i = 0; i < na; i++)
         ca[(int)fmin(NB - 1, (after[i] - lo) / (hi - lo) * NB)]++;
-    for (int k = 0; k < NB; k++)
-        top = cb[k] > top ? cb[k] : ca[k] > top ? ca[k] : top;
+    for (int k = 0; k < NB; k++) {
+        top = cb[k] > top ? cb[k] : top;
+        top = ca[k] > top ? ca[k] : top;
+    }
     double W = 640, H = 220, L = 40, B = 30, bw = (W - L - 30) / NB;
     fprintf(f, "<svg class=\"hist\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
             "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\"><title>Grids by workload</title>\n", W, H, W, H);
@@ -318,8 +328,11 @@ gp_status gp_write_html(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds
     esc(f, gp_scn_path(sc));
     fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>Grid plan</h1>\n<p class=\"sub\">Scenario <code>", CSS);
     esc(f, gp_scn_path(sc));
-    fprintf(f, "</code> &middot; gridplan %s &middot; %.1f s &middot; layers in %s, measured in %s</p>\n",
-            GP_VERSION_STRING, elapsed, out->crs_name, ds->crs);
+    fprintf(f, "</code> &middot; gridplan %s &middot; %.1f s &middot; layers in ", GP_VERSION_STRING, elapsed);
+    esc(f, out->crs_name);
+    fputs(", measured in ", f);
+    esc(f, ds->crs);
+    fputs("</p>\n", f);
 
     /* summary */
     fputs("<h2>Summary</h2>\n<table><tbody>\n", f);

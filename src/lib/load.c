@@ -645,6 +645,15 @@ static gp_status load_existing(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *d
     if (f)
         OGR_F_Destroy(f);
     ds->has_existing = true;
+    /* ids are how codes and rosters refer to grids: say when they clash */
+    for (int i = 0; i < ds->n_existing; i++)
+        for (int k = 0; k < i; k++)
+            if (strcmp(ds->existing[i].id, ds->existing[k].id) == 0) {
+                gp_log(ctx, GP_LOG_WARN, "%s: grid id '%s' is used by more than one grid of the plan in force: the "
+                       "roster's current grids and kept grid codes cannot tell them apart; give each grid a unique "
+                       "id ([input] existing_plan.id)", s->path, ds->existing[i].id);
+                return GP_OK;
+            }
     return GP_OK;
 }
 

@@ -514,15 +514,17 @@ static bool all_digits(const char *s, size_t n)
  * west to east in a row). A grid made of exactly the atoms of one grid of
  * the plan in force keeps that grid's id, so codes stay put where nothing
  * changed; new grids take the lowest free sequence numbers. */
-static gp_status assign_codes(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_plan *plan)
+/* Whether grid codes are structured; with grid_codes = structured, an
+ * error naming the first community without a 12-digit code. */
+static gp_status codes_structured(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds, bool *structured)
 {
     const char *mode = gp_scn_str(sc, "output", "grid_codes", "auto");
-    bool structured = strcmp(mode, "simple") != 0;
-    for (int c = 0; c < ds->n_comms && structured; c++) {
+    *structured = strcmp(mode, "simple") != 0;
+    for (int c = 0; c < ds->n_comms && *structured; c++) {
         const gp_community *cm = &ds->comms[c];
         const char *code = cm->code ? cm->code : cm->id;
         if (!all_digits(code, 12)) {
-            structured = false;
+            *structured = false;
             if (strcmp(mode, "structured") == 0)
                 return gp_fail(ctx, GP_ERR_INPUT, "%s: community '%s' has the code '%s', not 12 digits (6 "
                                "administrative, 3 street, 3 community): name the field of such codes with [input] "
@@ -530,6 +532,15 @@ static gp_status assign_codes(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
                                ? ds->in_comms.path : gp_scn_path(sc), cm->id, code);
         }
     }
+    return GP_OK;
+}
+
+static gp_status assign_codes(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_plan *plan)
+{
+    bool structured;
+    gp_status st0 = codes_structured(ctx, sc, ds, &structured);
+    if (st0)
+        return st0;
     int ng = plan->n_grids, ne = ds->n_existing;
     int *first = malloc((size_t)(ng ? ng : 1) * sizeof *first), *cnt = calloc((size_t)(ng ? ng : 1), sizeof *cnt);
     int *ecnt = calloc((size_t)(ne ? ne : 1), sizeof *ecnt);
@@ -568,13 +579,16 @@ static gp_status assign_codes(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds
         const gp_community *cm = &ds->comms[plan->grids[g].community];
         if (plan->grids[g].community != prev_c)
             seq = 0, prev_c = plan->grids[g].community;
-        char buf[512];
+        char buf[1024];
         for (bool taken = true; taken;) {
             seq++;
-            if (structured)
-                snprintf(buf, sizeof buf, "%s%03d", cm->code ? cm->code : cm->id, seq);
-            else
-                snprintf(buf, sizeof buf, "%s-%03d", cm->id, seq);
+            int len = structured ? snprintf(buf, sizeof buf, "%s%03d", cm->code ? cm->code : cm->id, seq)
+                                 : snprintf(buf, sizeof buf, "%s-%03d", cm->id, seq);
+            if (len < 0 || (size_t)len >= sizeof buf) {
+                st = gp_fail(ctx, GP_ERR_INPUT, "community '%.60s...': its id is too long for grid codes (over %zu "
+                             "bytes): use shorter community ids", cm->id, sizeof buf - 8);
+                goto out;
+            }
             taken = false;
             for (int h = 0; h < ng && !taken; h++)
                 taken = ids[h] && strcmp(ids[h], buf) == 0;
@@ -782,6 +796,9 @@ static gp_status prepare(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds)
         return st;
     gp_log(ctx, GP_LOG_INFO, "%d atoms, %d cases attached (%.2f s)", ds->n_atoms,
            ds->n_cases - ds->n_cases_unmatched, gp_now() - t);
+    bool structured;
+    if ((st = codes_structured(ctx, sc, ds, &structured)))
+        return st;
     t = gp_now();
     if ((st = gp_graph_build(ctx, sc, ds)))
         return st;

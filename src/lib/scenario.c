@@ -110,8 +110,8 @@ static const keyspec KEYS[] = {
     {"solver", "seed", K_INT, 0, 2147483647.0, NULL},
     {"output", "dir", K_PATH, 0, 0, NULL},
     {"output", "formats", K_FORMATS, 0, 0, NULL},
-    {"output", "crs", K_STR, 0, 0, NULL},
-    {"output", "grid_codes", K_CHOICE, 0, 0, "auto|structured|simple"}, /* input, working, or a CRS PROJ knows: checked when writing */
+    {"output", "crs", K_STR, 0, 0, NULL}, /* input, working, or a CRS PROJ knows: checked in finish() */
+    {"output", "grid_codes", K_CHOICE, 0, 0, "auto|structured|simple"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -136,9 +136,10 @@ static const char *shp_name(const char *name, char *buf, size_t len, char *const
     if (strlen(name) <= 10)
         return name;
     const char *base = strncmp(name, "cases_", 6) == 0 ? name + 6 : name;
-    snprintf(buf, len, "%s%.8s", base != name ? "c_" : "", base);
-    if (base == name)
-        buf[10] = '\0';
+    if (base != name)
+        snprintf(buf, len, "c_%.8s", base);
+    else
+        snprintf(buf, len, "%.10s", name);
     for (int k = 1; k < 100; k++) {
         bool clash = false;
         for (int t = 0; t < ntaken && !clash; t++)

@@ -1937,6 +1937,18 @@ static void test_outputs_codes(void)
     free(ma), free(mb), free(mc);
     wrun_free(&a), wrun_free(&b), wrun_free(&c);
     free(l1), free(l2), free(merged);
+    /* structured codes asked for, communities without 12-digit codes: the
+     * check runs before any solving, in validate too */
+    char *sc = xasprintf("%s/codes-bad.ini", g_tmp), *od = xasprintf("%s/codes-bad", g_tmp);
+    edit e3[] = {{"input", "communities.name", OP_INSERT_AFTER, "communities.code = name"},
+                 {"output", "formats", OP_INSERT_AFTER, "grid_codes = structured"}};
+    CU_ASSERT_FATAL(write_scenario(sc, od, e3, 2) >= 0);
+    run_result v;
+    RUN(&v, "codes-validate", "validate", sc);
+    CHECK_EXIT(&v, 4);
+    CHECK(strstr(v.err_s, "not 12 digits") && strstr(v.err_s, "communities.code"), "validate: %s", excerpt(v.err_s));
+    run_free(&v);
+    free(sc), free(od);
 }
 
 static void test_outputs_compare(void)
