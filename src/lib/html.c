@@ -209,6 +209,12 @@ static void map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
     free(gs);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static void legend(FILE *f, double lo, double hi, bool existing)
 {
     fputs("<div class=\"legend\">Workload per grid: ", f);
@@ -216,8 +222,10 @@ static void legend(FILE *f, double lo, double hi, bool existing)
         char col[8];
         ramp(i / 4.0, col);
         fprintf(f, "<span class=\"swatch\" style=\"background:%s\"></span>", col);
-        if (i == 0 || i == 4)
+        if (i == 0 || i == 4) {
+            fputs(i == 0 ? "&le;&nbsp;" : "&ge;&nbsp;", f);
             num(f, lo + (hi - lo) * i / 4.0, 0);
+        }
         fputc(' ', f);
     }
     if (existing)
@@ -313,9 +321,21 @@ gp_status gp_write_html(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds
     }
     for (int g = 0; g < plan->n_grids; g++) {
         after[g] = plan->grids[g].v[GP_A_WORK];
-        lo = fmin(lo, after[g]), hi = fmax(hi, after[g]);
         for (int a = 0; a < GP_NATTR; a++)
             tot[a] += plan->grids[g].v[a];
+    }
+    /* the colour scale spans the 5th to 95th percentile of grid workload,
+     * so that one outlier (an infeasible community written as one grid)
+     * does not wash out the rest */
+    if (plan->n_grids > 0) {
+        double *sorted = malloc((size_t)plan->n_grids * sizeof *sorted);
+        if (sorted) {
+            memcpy(sorted, after, (size_t)plan->n_grids * sizeof *sorted);
+            qsort(sorted, (size_t)plan->n_grids, sizeof *sorted, cmp_double);
+            lo = sorted[(size_t)(0.05 * (plan->n_grids - 1))];
+            hi = sorted[(size_t)ceil(0.95 * (plan->n_grids - 1))];
+            free(sorted);
+        }
     }
     for (int i = 0; i < ds->n_atoms; i++)
         if (ds->atoms[i].existing >= 0)
@@ -341,12 +361,15 @@ gp_status gp_write_html(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds
     fprintf(f, "<tr><th class=\"l\">Grids</th><td>%d</td><td></td></tr>\n", plan->n_grids);
     static const char *const L[] = {"Households", "Population", "Cases", "Case load", "Workload"};
     for (int a = 0; a < GP_NATTR; a++) {
+        double blo, bhi;
+        static const char *const bk[] = {"households", "population", "cases", NULL, "workload"};
+        bool bounded = bk[a] && gp_scn_range(sc, "grid", bk[a], &blo, &bhi);
+        if (tot[a] == 0 && !bounded)
+            continue; /* e.g. no households field */
         fprintf(f, "<tr><th class=\"l\">%s</th><td>", L[a]);
         num(f, tot[a], 0);
         fputs("</td><td class=\"l\">", f);
-        double blo, bhi;
-        static const char *const bk[] = {"households", "population", "cases", NULL, "workload"};
-        if (bk[a] && gp_scn_range(sc, "grid", bk[a], &blo, &bhi)) {
+        if (bounded) {
             fputs("per grid ", f);
             if (isfinite(blo))
                 num(f, blo, 0);
