@@ -90,7 +90,19 @@ double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
 
 /* Builds the Hess model for p with k grids into lp (columns x[i][j] at
  * i * n + j + 1). Returns false when out of memory. */
-static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
+/* The arrays build() fills, on the heap and owned by the caller, so that a
+ * GLPK error (a longjmp out of build) does not lose them. */
+typedef struct build_buf { int *rep, *ia, *ja; double *ar; } build_buf;
+
+static void build_buf_free(build_buf *b)
+{
+    if (!b)
+        return;
+    free(b->rep), free(b->ia), free(b->ja), free(b->ar);
+    free(b);
+}
+
+static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer, build_buf *bb)
 {
     int n = p->n;
     double mean = mean_weight(p);
@@ -111,7 +123,7 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
     /* locks: the atoms of a group share a centre (tied to the group's
      * first atom), and a centre takes at most one group's first atom */
     int nl = p->lock ? p->n_locks : 0, nlocked = 0;
-    int *rep = nl ? malloc((size_t)nl * sizeof *rep) : NULL;
+    int *rep = bb->rep = nl ? malloc((size_t)nl * sizeof *rep) : NULL;
     if (nl && !rep)
         return false;
     for (int g = 0; g < nl; g++)
@@ -128,12 +140,10 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
     int rows = n + 1 + n * (n - 1) + 2 * nb * n + n * nlocked + (nl > 1 ? n : 0);
     size_t nz = (size_t)n * n + n + 2 * (size_t)n * (n - 1) + 2 * (size_t)nb * n * (n + 1) +
                 2 * (size_t)n * nlocked + (nl > 1 ? (size_t)n * nl : 0);
-    int *ia = malloc((nz + 1) * sizeof *ia), *ja = malloc((nz + 1) * sizeof *ja);
-    double *ar = malloc((nz + 1) * sizeof *ar);
-    if (!ia || !ja || !ar) {
-        free(ia), free(ja), free(ar), free(rep);
+    int *ia = bb->ia = malloc((nz + 1) * sizeof *ia), *ja = bb->ja = malloc((nz + 1) * sizeof *ja);
+    double *ar = bb->ar = malloc((nz + 1) * sizeof *ar);
+    if (!ia || !ja || !ar)
         return false;
-    }
     glp_add_rows(lp, rows);
     size_t e = 0;
     int r = 0;
@@ -190,6 +200,8 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer)
     }
     glp_load_matrix(lp, (int)e, ia, ja, ar);
     free(ia), free(ja), free(ar), free(rep);
+    bb->ia = bb->ja = bb->rep = NULL;
+    bb->ar = NULL;
     return true;
 }
 
@@ -199,19 +211,26 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
     int n = p->n;
     if (n > BOUND_MAX_ATOMS || k < 1 || k > n)
         return GP_OK;
+    build_buf *volatile bb = calloc(1, sizeof *bb); /* volatile: read after a longjmp */
+    if (!bb)
+        return GP_ERR_NOMEM;
     jmp_buf jb;
     gp_glpk_hooks_install(ctx, &jb);
     if (setjmp(jb) != 0) {
         /* GLPK failed: its environment (the problem with it) is freed */
         gp_glpk_hooks_remove();
+        build_buf_free(bb);
         return GP_ERR_SOLVER;
     }
     glp_prob *lp = glp_create_prob();
-    if (!build(p, k, lp, false)) {
+    if (!build(p, k, lp, false, bb)) {
         glp_delete_prob(lp);
         gp_glpk_hooks_remove();
+        build_buf_free(bb);
         return GP_ERR_NOMEM;
     }
+    build_buf_free(bb);
+    bb = NULL;
     glp_smcp sm;
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_ERR;
@@ -400,21 +419,30 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
     for (int i = 0; i < n; i++)
         d.warm[i * n + best_centre[grid[i]] + 1] = 1;
 
+    build_buf *volatile bb = calloc(1, sizeof *bb); /* volatile: read after a longjmp */
+    if (!bb) {
+        st = GP_ERR_NOMEM;
+        goto out;
+    }
     jmp_buf jb;
     gp_glpk_hooks_install(ctx, &jb);
     if (setjmp(jb) != 0) {
         gp_glpk_hooks_remove();
+        build_buf_free(bb);
         st = GP_ERR_SOLVER;
         goto out;
     }
     double t0 = gp_now();
     glp_prob *lp = glp_create_prob();
-    if (!build(p, k, lp, true)) {
+    if (!build(p, k, lp, true, bb)) {
         glp_delete_prob(lp);
         gp_glpk_hooks_remove();
+        build_buf_free(bb);
         st = GP_ERR_NOMEM;
         goto out;
     }
+    build_buf_free(bb);
+    bb = NULL;
     glp_smcp sm;
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_ERR;
