@@ -5,7 +5,9 @@
 #include <float.h>
 #include <glpk.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -990,6 +992,116 @@ static int worker_changed(const gp_dataset *ds, const gp_worker *w)
     return any > 0 ? both < 0.5 * any : 0;
 }
 
+/* What the assignment threads share: read-only inputs and the next
+ * community to take. Each community writes only its own results, its
+ * workers and its grids. */
+typedef struct assign_pool {
+    const gp_scenario *sc;
+    gp_dataset *ds;
+    gp_plan *plan;
+    const double *gx, *gy, *ghh;
+    int next;
+    pthread_mutex_t mu;
+    gp_status *st;               /* per community */
+    char (*err)[512];            /* per community: the detail of an error */
+    gp_log_fn log_fn;
+    void *log_user;
+    gp_log_level log_max;
+} assign_pool;
+
+/* One community's assignment, with buffers of its own. */
+static gp_status assign_community(gp_ctx *ctx, assign_pool *pl, int c)
+{
+    gp_dataset *ds = pl->ds;
+    gp_plan *plan = pl->plan;
+    gp_community *cm = &ds->comms[c];
+    int ng_all = plan->n_grids;
+    assign_in in = {0};
+    in.w = malloc((size_t)(ds->n_workers ? ds->n_workers : 1) * sizeof *in.w);
+    in.g = malloc((size_t)(ng_all ? ng_all : 1) * sizeof *in.g);
+    int *gpos = malloc((size_t)(ng_all ? ng_all : 1) * sizeof *gpos);
+    gp_status st = GP_OK;
+    if (!in.w || !in.g || !gpos) {
+        st = GP_ERR_NOMEM;
+        goto out;
+    }
+    for (int i = 0; i < ds->n_workers; i++)
+        if (ds->workers[i].comm == c && ds->workers[i].fte > 0)
+            in.w[in.nw++] = i;
+    for (int g = 0; g < ng_all; g++) {
+        gpos[g] = -1;
+        if (plan->grids[g].community == c) {
+            gpos[g] = in.ng;
+            in.g[in.ng++] = g;
+        }
+    }
+    cm->wstatus = GP_CS_PENDING;
+    cm->wreason[0] = '\0';
+    if (in.ng == 0)
+        goto out;
+    if (in.nw == 0) {
+        cm->wstatus = GP_CS_INFEASIBLE;
+        snprintf(cm->wreason, sizeof cm->wreason, "%d grid%s and no worker with capacity: add workers to the "
+                 "roster or move some here with [workers] allocate = yes", in.ng, in.ng > 1 ? "s" : "");
+        goto out;
+    }
+    in.ov = calloc((size_t)in.nw * (size_t)in.ng, sizeof *in.ov);
+    in.dist = malloc((size_t)in.nw * (size_t)in.ng * sizeof *in.dist);
+    if (!in.ov || !in.dist) {
+        st = GP_ERR_NOMEM;
+        goto out;
+    }
+    for (int a = 0; a < in.nw; a++) {
+        const gp_worker *w = &ds->workers[in.w[a]];
+        for (int b = 0; b < in.ng; b++)
+            in.dist[a * in.ng + b] = w->has_base ? hypot(w->bx - pl->gx[in.g[b]], w->by - pl->gy[in.g[b]]) : NAN;
+    }
+    /* continuity: households of each new grid that the worker held */
+    for (int i = cm->first_atom; i < cm->first_atom + cm->n_atoms; i++) {
+        const gp_atom *at = &ds->atoms[i];
+        int b = gpos[at->grid];
+        if (at->existing < 0 || b < 0 || pl->ghh[at->grid] <= 0)
+            continue;
+        for (int a = 0; a < in.nw; a++) {
+            const gp_worker *w = &ds->workers[in.w[a]];
+            for (int k = 0; k < w->n_cur; k++)
+                if (w->cur[k] == at->existing) {
+                    in.ov[a * in.ng + b] += at->v[GP_A_HH] / pl->ghh[at->grid];
+                    break;
+                }
+        }
+    }
+    st = assign_one(ctx, pl->sc, ds, plan, c, &in);
+out:
+    free(in.w), free(in.g), free(in.ov), free(in.dist), free(gpos);
+    return st;
+}
+
+static void *assign_thread(void *arg)
+{
+    assign_pool *pl = arg;
+    gp_ctx *tctx = NULL;
+    if (gp_ctx_create(&tctx) == GP_OK)
+        gp_ctx_set_log(tctx, pl->log_fn, pl->log_user, pl->log_max);
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        int c = pl->next++;
+        pthread_mutex_unlock(&pl->mu);
+        if (c >= pl->ds->n_comms)
+            break;
+        if (!tctx) {
+            pl->st[c] = GP_ERR_NOMEM;
+            continue;
+        }
+        pl->st[c] = assign_community(tctx, pl, c);
+        if (pl->st[c])
+            snprintf(pl->err[c], sizeof pl->err[c], "%s", gp_ctx_errmsg(tctx));
+    }
+    glp_free_env(); /* this thread's GLPK environment */
+    gp_ctx_destroy(tctx);
+    return NULL;
+}
+
 gp_status gp_workers_assign(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, gp_plan *plan)
 {
     if (!ds->has_workers)
@@ -997,12 +1109,11 @@ gp_status gp_workers_assign(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
     int ng_all = plan->n_grids, nc = ds->n_comms;
     double *gx = malloc((size_t)(ng_all ? ng_all : 1) * sizeof *gx), *gy = malloc((size_t)(ng_all ? ng_all : 1) * sizeof *gy);
     double *ghh = calloc((size_t)(ng_all ? ng_all : 1), sizeof *ghh);
-    assign_in in = {0};
-    in.w = malloc((size_t)(ds->n_workers ? ds->n_workers : 1) * sizeof *in.w);
-    in.g = malloc((size_t)(ng_all ? ng_all : 1) * sizeof *in.g);
-    int *gpos = malloc((size_t)(ng_all ? ng_all : 1) * sizeof *gpos);
+    assign_pool pl = {0};
+    pl.st = calloc((size_t)(nc ? nc : 1), sizeof *pl.st);
+    pl.err = calloc((size_t)(nc ? nc : 1), sizeof *pl.err);
     gp_status st = GP_OK;
-    if (!gx || !gy || !ghh || !in.w || !in.g || !gpos) {
+    if (!gx || !gy || !ghh || !pl.st || !pl.err) {
         st = GP_ERR_NOMEM;
         goto out;
     }
@@ -1016,66 +1127,39 @@ gp_status gp_workers_assign(gp_ctx *ctx, const gp_scenario *sc, gp_dataset *ds, 
         }
         ghh[g] = plan->grids[g].v[GP_A_HH];
     }
+    pl.sc = sc, pl.ds = ds, pl.plan = plan, pl.gx = gx, pl.gy = gy, pl.ghh = ghh;
+    pl.log_fn = ctx->log_fn, pl.log_user = ctx->log_user, pl.log_max = ctx->log_max;
+    pthread_mutex_init(&pl.mu, NULL);
+    /* communities in threads ([solver] threads), as the partition */
+    long nt = (long)gp_scn_num(sc, "solver", "threads", 0);
+    if (nt <= 0)
+        nt = sysconf(_SC_NPROCESSORS_ONLN);
+    nt = nt < 1 ? 1 : nt > nc ? (nc > 0 ? nc : 1) : nt;
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    int started = 0;
+    for (long t = 0; th && t < nt; t++)
+        if (pthread_create(&th[started], NULL, assign_thread, &pl) == 0)
+            started++;
+    if (started == 0)
+        assign_thread(&pl);
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    free(th);
+    pthread_mutex_destroy(&pl.mu);
     for (int c = 0; c < nc && !st; c++) {
-        gp_community *cm = &ds->comms[c];
-        in.nw = in.ng = 0;
-        for (int i = 0; i < ds->n_workers; i++)
-            if (ds->workers[i].comm == c && ds->workers[i].fte > 0)
-                in.w[in.nw++] = i;
-        for (int g = 0; g < ng_all; g++) {
-            gpos[g] = -1;
-            if (plan->grids[g].community == c) {
-                gpos[g] = in.ng;
-                in.g[in.ng++] = g;
-            }
-        }
-        cm->wstatus = GP_CS_PENDING;
-        cm->wreason[0] = '\0';
-        if (in.ng == 0)
-            continue;
-        if (in.nw == 0) {
-            cm->wstatus = GP_CS_INFEASIBLE;
-            snprintf(cm->wreason, sizeof cm->wreason, "%d grid%s and no worker with capacity: add workers to the "
-                     "roster or move some here with [workers] allocate = yes", in.ng, in.ng > 1 ? "s" : "");
-            gp_log(ctx, GP_LOG_WARN, "community '%s': workers: %s", cm->id, cm->wreason);
-            continue;
-        }
-        free(in.ov), free(in.dist);
-        in.ov = calloc((size_t)in.nw * (size_t)in.ng, sizeof *in.ov);
-        in.dist = malloc((size_t)in.nw * (size_t)in.ng * sizeof *in.dist);
-        if (!in.ov || !in.dist) {
-            st = GP_ERR_NOMEM;
+        if (pl.st[c]) {
+            st = pl.err[c][0] ? gp_fail(ctx, pl.st[c], "%s", pl.err[c])
+                              : gp_fail(ctx, pl.st[c], "community '%s': worker assignment: %s", ds->comms[c].id,
+                                        gp_strerror(pl.st[c]));
             break;
         }
-        for (int a = 0; a < in.nw; a++) {
-            const gp_worker *w = &ds->workers[in.w[a]];
-            for (int b = 0; b < in.ng; b++)
-                in.dist[a * in.ng + b] = w->has_base ? hypot(w->bx - gx[in.g[b]], w->by - gy[in.g[b]]) : NAN;
-        }
-        /* continuity: households of each new grid that the worker held */
-        for (int i = cm->first_atom; i < cm->first_atom + cm->n_atoms; i++) {
-            const gp_atom *at = &ds->atoms[i];
-            int b = gpos[at->grid];
-            if (at->existing < 0 || b < 0 || ghh[at->grid] <= 0)
-                continue;
-            for (int a = 0; a < in.nw; a++) {
-                const gp_worker *w = &ds->workers[in.w[a]];
-                for (int k = 0; k < w->n_cur; k++)
-                    if (w->cur[k] == at->existing) {
-                        in.ov[a * in.ng + b] += at->v[GP_A_HH] / ghh[at->grid];
-                        break;
-                    }
-            }
-        }
-        if ((st = assign_one(ctx, sc, ds, plan, c, &in)))
-            break;
-        if (cm->wstatus == GP_CS_INFEASIBLE)
-            gp_log(ctx, GP_LOG_WARN, "community '%s': workers: %s", cm->id, cm->wreason);
+        if (ds->comms[c].wstatus == GP_CS_INFEASIBLE)
+            gp_log(ctx, GP_LOG_WARN, "community '%s': workers: %s", ds->comms[c].id, ds->comms[c].wreason);
     }
     for (int i = 0; i < ds->n_workers && !st; i++)
         ds->workers[i].changed = worker_changed(ds, &ds->workers[i]);
 out:
-    free(gx), free(gy), free(ghh), free(in.w), free(in.g), free(in.ov), free(in.dist), free(gpos);
+    free(gx), free(gy), free(ghh), free(pl.st), free(pl.err);
     return st;
 }
 
