@@ -219,28 +219,6 @@ static int grid_find(const folder *f, const char *id)
     return -1;
 }
 
-typedef struct gpair { int a, b; double hh; } gpair;
-
-static int cmp_ab(const void *x, const void *y)
-{
-    const gpair *p = x, *q = y;
-    if (p->a != q->a)
-        return (p->a > q->a) - (p->a < q->a);
-    return (p->b > q->b) - (p->b < q->b);
-}
-
-/* Most shared households first; ties by the second plan's grid, then the
- * first's (the order the run uses against its plan in force). */
-static int cmp_gpair(const void *x, const void *y)
-{
-    const gpair *p = x, *q = y;
-    if (p->hh != q->hh)
-        return (p->hh < q->hh) - (p->hh > q->hh);
-    if (p->b != q->b)
-        return (p->b > q->b) - (p->b < q->b);
-    return (p->a > q->a) - (p->a < q->a);
-}
-
 /* Each atom of a: its index in b (-1 when b lacks it). */
 static int *atom_map(const folder *a, const folder *b)
 {
@@ -260,8 +238,8 @@ static int *atom_grid_index(const folder *f)
 }
 
 /* Households of atoms whose grid in b is not the match of their grid in a:
- * grids are matched one to one, greedily by shared households, as a run
- * matches its plan with the plan in force. changed[j] marks the atoms of
+ * grids are matched one to one by shared households (gp_match_labels, as a
+ * run matches its plan with the plan in force). changed[j] marks the atoms of
  * b. -1 when the folders do not hold the same atoms. */
 static double moved_between(const folder *a, const folder *b, char *changed)
 {
@@ -269,43 +247,26 @@ static double moved_between(const folder *a, const folder *b, char *changed)
         return -1;
     int na = a->n_atoms;
     int *map = atom_map(a, b), *ga = atom_grid_index(a), *gb = atom_grid_index(b);
-    gpair *p = malloc(((size_t)na + 1) * sizeof *p);
-    int *match = malloc(((size_t)a->n_grids + 1) * sizeof *match);
-    char *used = calloc((size_t)b->n_grids + 1, 1);
+    int *lb = malloc(((size_t)na + 1) * sizeof *lb), *match = malloc(((size_t)b->n_grids + 1) * sizeof *match);
     double moved = -1;
-    if (!map || !ga || !gb || !p || !match || !used)
+    if (!map || !ga || !gb || !lb || !match)
         goto out;
     for (int i = 0; i < na; i++) {
         if (map[i] < 0)
             goto out;
-        p[i] = (gpair){ga[i], gb[map[i]], a->atom_hh[i]};
+        lb[i] = gb[map[i]];
     }
-    qsort(p, (size_t)na, sizeof *p, cmp_ab);
-    int np = 0; /* shared households per (a grid, b grid) */
-    for (int i = 0; i < na; i++) {
-        if (np > 0 && p[np - 1].a == p[i].a && p[np - 1].b == p[i].b)
-            p[np - 1].hh += p[i].hh;
-        else
-            p[np++] = p[i];
-    }
-    qsort(p, (size_t)np, sizeof *p, cmp_gpair);
-    for (int g = 0; g < a->n_grids; g++)
-        match[g] = -1;
-    for (int k = 0; k < np; k++)
-        if (p[k].hh > 0 && p[k].a >= 0 && p[k].b >= 0 && match[p[k].a] < 0 && !used[p[k].b]) {
-            match[p[k].a] = p[k].b;
-            used[p[k].b] = 1;
-        }
+    if (!gp_match_labels(na, ga, lb, a->atom_hh, a->n_grids, b->n_grids, match))
+        goto out;
     moved = 0;
     for (int i = 0; i < na; i++) {
-        int j = map[i];
-        bool ch = ga[i] < 0 || match[ga[i]] != gb[j];
+        bool ch = ga[i] < 0 || lb[i] < 0 || match[lb[i]] != ga[i];
         if (changed)
-            changed[j] = ch;
+            changed[map[i]] = ch;
         moved += ch ? a->atom_hh[i] : 0;
     }
 out:
-    free(map), free(ga), free(gb), free(p), free(match), free(used);
+    free(map), free(ga), free(gb), free(lb), free(match);
     return moved;
 }
 

@@ -65,6 +65,14 @@ bool gp_parse_int(const char *s, long *out);
  * -inf / +inf. */
 bool gp_parse_range(const char *s, double *lo, double *hi);
 
+/* Matches the groups of two labellings of the same n items one to one,
+ * greedily by shared weight: most shared first, ties by the b label, then
+ * the a label; pairs sharing no weight are never matched, items with a
+ * label < 0 are left out. match_b[b] (nb entries) is the a label matched to
+ * b, or -1. This is how a plan is compared with the plan in force and with
+ * another run. False when out of memory. */
+bool gp_match_labels(int n, const int *la, const int *lb, const double *w, int na, int nb, int *match_b);
+
 /* Growable arrays of int. */
 typedef struct gp_ivec { int *v; int n, cap; } gp_ivec;
 bool gp_ivec_push(gp_ivec *a, int x);

@@ -610,67 +610,34 @@ out:
     return st;
 }
 
-typedef struct match { int g, e; double hh; } match;
-
-static int cmp_pair(const void *pa, const void *pb)
-{
-    const match *a = pa, *b = pb;
-    if (a->g != b->g)
-        return (a->g > b->g) - (a->g < b->g);
-    return (a->e > b->e) - (a->e < b->e);
-}
-
-static int cmp_match(const void *pa, const void *pb)
-{
-    const match *a = pa, *b = pb;
-    if (a->hh != b->hh)
-        return (a->hh < b->hh) - (a->hh > b->hh);
-    return cmp_pair(pa, pb);
-}
-
 /* Households moved from the existing plan: each new grid is matched to the
- * existing grid it shares most households with (one to one, greedily);
+ * existing grid it shares most households with (gp_match_labels);
  * households of atoms whose existing grid is not their new grid's match,
  * or that lay in no existing grid, have moved. Memory is linear in atoms. */
 static double households_moved(gp_dataset *ds, const gp_plan *plan)
 {
-    int ng = plan->n_grids, ne = ds->n_existing;
+    int ng = plan->n_grids, ne = ds->n_existing, n = ds->n_atoms;
     for (int c = 0; c < ds->n_comms; c++)
         ds->comms[c].hh_moved = NAN;
     if (!ds->has_existing || ne == 0 || ng == 0)
         return -1;
-    match *m = malloc((size_t)(ds->n_atoms ? ds->n_atoms : 1) * sizeof *m);
+    int *le = malloc(((size_t)n + 1) * sizeof *le), *lg = malloc(((size_t)n + 1) * sizeof *lg);
+    double *hh = malloc(((size_t)n + 1) * sizeof *hh);
     int *gm = malloc((size_t)ng * sizeof *gm);
-    char *used = calloc((size_t)ne, 1);
     double moved = -1;
-    if (!m || !gm || !used)
+    if (!le || !lg || !hh || !gm)
         goto done;
-    int nm = 0;
-    for (int i = 0; i < ds->n_atoms; i++)
-        if (ds->atoms[i].existing >= 0)
-            m[nm++] = (match){ds->atoms[i].grid, ds->atoms[i].existing, ds->atoms[i].v[GP_A_HH]};
-    if (nm > 1)
-        qsort(m, (size_t)nm, sizeof *m, cmp_pair);
-    int np = 0; /* shared households per (grid, existing grid) */
-    for (int k = 0; k < nm; k++) {
-        if (np > 0 && m[np - 1].g == m[k].g && m[np - 1].e == m[k].e)
-            m[np - 1].hh += m[k].hh;
-        else
-            m[np++] = m[k];
+    for (int i = 0; i < n; i++) {
+        le[i] = ds->atoms[i].existing;
+        lg[i] = ds->atoms[i].grid;
+        hh[i] = ds->atoms[i].v[GP_A_HH];
     }
-    if (np > 1)
-        qsort(m, (size_t)np, sizeof *m, cmp_match);
-    for (int g = 0; g < ng; g++)
-        gm[g] = -1;
-    for (int k = 0; k < np; k++)
-        if (m[k].hh > 0 && gm[m[k].g] < 0 && !used[m[k].e]) {
-            gm[m[k].g] = m[k].e;
-            used[m[k].e] = 1;
-        }
+    if (!gp_match_labels(n, le, lg, hh, ne, ng, gm))
+        goto done;
     moved = 0;
     for (int c = 0; c < ds->n_comms; c++)
         ds->comms[c].hh_moved = 0;
-    for (int i = 0; i < ds->n_atoms; i++) {
+    for (int i = 0; i < n; i++) {
         const gp_atom *a = &ds->atoms[i];
         if (a->existing < 0 || a->existing != gm[a->grid]) {
             moved += a->v[GP_A_HH];
@@ -678,7 +645,7 @@ static double households_moved(gp_dataset *ds, const gp_plan *plan)
         }
     }
 done:
-    free(m), free(gm), free(used);
+    free(le), free(lg), free(hh), free(gm);
     return moved;
 }
 

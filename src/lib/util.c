@@ -234,3 +234,53 @@ GEOSGeometry *gp_geom_polygonal(gp_ctx *ctx, GEOSGeometry *g)
     GEOSGeom_destroy_r(h, g);
     return r;
 }
+
+typedef struct lpair { int a, b; double w; } lpair;
+
+static int cmp_lpair_ba(const void *x, const void *y)
+{
+    const lpair *p = x, *q = y;
+    if (p->b != q->b)
+        return (p->b > q->b) - (p->b < q->b);
+    return (p->a > q->a) - (p->a < q->a);
+}
+
+static int cmp_lpair_w(const void *x, const void *y)
+{
+    const lpair *p = x, *q = y;
+    if (p->w != q->w)
+        return (p->w < q->w) - (p->w > q->w);
+    return cmp_lpair_ba(x, y);
+}
+
+bool gp_match_labels(int n, const int *la, const int *lb, const double *w, int na, int nb, int *match_b)
+{
+    lpair *p = malloc(((size_t)n + 1) * sizeof *p);
+    char *used = calloc((size_t)na + 1, 1);
+    if (!p || !used) {
+        free(p), free(used);
+        return false;
+    }
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (la[i] >= 0 && lb[i] >= 0)
+            p[m++] = (lpair){la[i], lb[i], w[i]};
+    qsort(p, (size_t)m, sizeof *p, cmp_lpair_ba);
+    int np = 0; /* shared weight per (a, b) */
+    for (int k = 0; k < m; k++) {
+        if (np > 0 && p[np - 1].a == p[k].a && p[np - 1].b == p[k].b)
+            p[np - 1].w += p[k].w;
+        else
+            p[np++] = p[k];
+    }
+    qsort(p, (size_t)np, sizeof *p, cmp_lpair_w);
+    for (int b = 0; b < nb; b++)
+        match_b[b] = -1;
+    for (int k = 0; k < np; k++)
+        if (p[k].w > 0 && match_b[p[k].b] < 0 && !used[p[k].a]) {
+            match_b[p[k].b] = p[k].a;
+            used[p[k].a] = 1;
+        }
+    free(p), free(used);
+    return true;
+}

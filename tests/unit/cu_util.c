@@ -86,6 +86,27 @@ static void test_json(void)
     free(buf);
 }
 
+/* One-to-one matching of two labellings by shared weight. */
+static void test_match_labels(void)
+{
+    /* items:        0  1  2  3  4  5  6 */
+    const int la[] = {0, 0, 0, 1, 1, 2, -1};
+    const int lb[] = {1, 1, 0, 0, 0, 2, 2};
+    const double w[] = {5, 5, 1, 4, 4, 0, 9};
+    int m[3];
+    CU_ASSERT_FATAL(gp_match_labels(7, la, lb, w, 3, 3, m));
+    CU_ASSERT_EQUAL(m[1], 0); /* a0 shares 10 with b1 */
+    CU_ASSERT_EQUAL(m[0], 1); /* a1 shares 8 with b0; a0 is taken */
+    CU_ASSERT_EQUAL(m[2], -1); /* a2 shares no weight; item 6 has no a label */
+    /* ties: equal weight goes to the lower b label first */
+    const int ta[] = {0, 0}, tb[] = {1, 0};
+    const double tw[] = {2, 2};
+    int t[2];
+    CU_ASSERT_FATAL(gp_match_labels(2, ta, tb, tw, 1, 2, t));
+    CU_ASSERT_EQUAL(t[0], 0);
+    CU_ASSERT_EQUAL(t[1], -1);
+}
+
 static void test_strerror(void)
 {
     for (int s = GP_OK; s <= GP_ERR_INTERNAL; s++)
@@ -100,6 +121,7 @@ static void test_strerror(void)
 void register_util_suite(void)
 {
     static const cu_case cases[] = {{"ranges", test_ranges}, {"numbers", test_numbers}, {"paths", test_paths},
-                                    {"json", test_json},     {"strerror", test_strerror}, {NULL, NULL}};
+                                    {"json", test_json},     {"strerror", test_strerror}, {"match labels", test_match_labels},
+                                    {NULL, NULL}};
     cu_add_suite("util", cases);
 }
