@@ -298,6 +298,18 @@ static const char *const CSS =
     "section.community{page-break-inside:avoid;break-inside:avoid}"
     "@media print{body{margin:0;max-width:none}h2{page-break-before:auto}section.community{page-break-before:always}}";
 
+/* A warning that something cannot be met: "<what><id>: <why>"; returns 1. */
+static int problem(FILE *f, const char *what, const char *id, const char *why)
+{
+    fputs("<li class=\"bad\">", f);
+    esc(f, what);
+    esc(f, id);
+    fputs(": ", f);
+    esc(f, why);
+    fputs("</li>\n", f);
+    return 1;
+}
+
 static const char *status_class(int st)
 {
     return st == GP_CS_INFEASIBLE ? "bad" : st == GP_CS_TIME_LIMIT ? "warn" : "ok";
@@ -482,35 +494,15 @@ gp_status gp_write_html(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds
     }
     for (int c = 0; c < ds->n_comms; c++) {
         const gp_community *cm = &ds->comms[c];
-        if (cm->status == GP_CS_INFEASIBLE) {
-            fputs("<li class=\"bad\">Community ", f);
-            esc(f, cm->id);
-            fputs(": ", f);
-            esc(f, cm->reason);
-            fputs("</li>\n", f);
-            nw++;
-        }
-        if (cm->wstatus == GP_CS_INFEASIBLE) {
-            fputs("<li class=\"bad\">Workers of ", f);
-            esc(f, cm->id);
-            fputs(": ", f);
-            esc(f, cm->wreason);
-            fputs("</li>\n", f);
-            nw++;
-        }
+        if (cm->status == GP_CS_INFEASIBLE)
+            nw += problem(f, "Community ", cm->id, cm->reason);
+        if (cm->wstatus == GP_CS_INFEASIBLE)
+            nw += problem(f, "Workers of ", cm->id, cm->wreason);
     }
-    if (ds->has_workers && ds->roster_reason[0]) {
-        fputs("<li class=\"bad\">Roster: ", f);
-        esc(f, ds->roster_reason);
-        fputs("</li>\n", f);
-        nw++;
-    }
-    if (ds->allocated && ds->alloc_status == GP_CS_INFEASIBLE) {
-        fputs("<li class=\"bad\">Allocation: ", f);
-        esc(f, ds->alloc_reason);
-        fputs("</li>\n", f);
-        nw++;
-    }
+    if (ds->has_workers && ds->roster_reason[0])
+        nw += problem(f, "Roster", NULL, ds->roster_reason);
+    if (ds->allocated && ds->alloc_status == GP_CS_INFEASIBLE)
+        nw += problem(f, "Allocation", NULL, ds->alloc_reason);
     if (!nw)
         fputs("<li class=\"ok\">None.</li>\n", f);
     fputs("</ul>\n<p>No bound was relaxed: a grid outside the bounds appears only in a community marked "
