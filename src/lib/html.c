@@ -443,8 +443,9 @@ gp_status gp_write_html(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *ds
             fputs(" ", f);
             esc(f, cm->name);
         }
-        fprintf(f, "</td><td>%d</td><td>%d</td><td class=\"l %s\">%s</td><td>", cm->n_atoms, cm->n_grids,
-                status_class(cm->status), gp_comm_status_name(cm->status));
+        fprintf(f, "</td><td>%d</td><td>%d</td><td class=\"l %s\">%s</td><td title=\"search: %s; bound: %s\">",
+                cm->n_atoms, cm->n_grids, status_class(cm->status), gp_comm_status_name(cm->status),
+                cm->search ? cm->search : "none", cm->bound_by ? cm->bound_by : "none");
         if (isfinite(cm->gap))
             fprintf(f, "%.2f%%", 100 * cm->gap);
         else

@@ -157,6 +157,9 @@ typedef struct gp_community {
     char reason[512];
     double seconds;
     double objective, bound, gap; /* moment of inertia, its lower bound, gap (NAN: unknown) */
+    const char *search;          /* "branch_and_cut", "neighbourhood", "rebalance", NULL: none */
+    const char *bound_by;        /* "lp", "lagrangian", NULL: none */
+    int lns_solved, lns_improved;/* neighbourhood search: sub-models solved, better plans kept */
     double hh_moved;             /* vs the existing plan (NAN: none) */
     /* staffing (workers.c) */
     double work;                 /* workload of its atoms */
@@ -347,6 +350,8 @@ typedef struct gp_part_problem {
     const int *lock;              /* lock group per atom (-1: free) or NULL */
     int n_locks;                  /* groups 0..n_locks-1: each one grid, apart */
     const char *const *lock_names;/* for messages */
+    double weight_mean;           /* > 0: the mean in the model's weights (a
+                                     part of a community keeps the whole's) */
 } gp_part_problem;
 
 typedef struct gp_part_result {
@@ -372,6 +377,14 @@ void gp_part_result_free(gp_part_result *res);
 /* Weight of atom i in the moment of inertia (its primary attribute plus a
  * hundredth of the mean, so empty atoms still count for shape). */
 double gp_model_weight(const gp_part_problem *p, int i, double mean);
+/* The mean that weight takes: p->weight_mean, or the mean primary value. */
+double gp_model_mean(const gp_part_problem *p);
+/* Squared distance between the centroids of atoms i and j, in km^2. */
+static inline double gp_model_d2(const gp_part_problem *p, int i, int j)
+{
+    double dx = p->x[i] - p->x[j], dy = p->y[i] - p->y[j];
+    return (dx * dx + dy * dy) / 1e6; /* km^2: keeps coefficients tame */
+}
 /* A plan's moment of inertia: each grid about its best centre atom, in
  * weight x km^2. */
 double gp_model_objective(const gp_part_problem *p, const int *grid, int k);
@@ -388,6 +401,30 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
  * best lower bound proven (NAN: none). */
 gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
                          double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out);
+/* Communities of more than GP_MODEL_SOLVE_ATOMS atoms or more than
+ * GP_MODEL_SOLVE_GRIDS grids get large-neighbourhood search first. Branch
+ * and cut on the whole model (n^2 columns), which proves at least the LP
+ * bound, follows up to GP_MODEL_BOUND_ATOMS atoms; beyond, or when its LP
+ * does not finish, the Lagrangian bound. */
+#define GP_MODEL_SOLVE_ATOMS 120
+#define GP_MODEL_SOLVE_GRIDS 12
+#define GP_MODEL_BOUND_ATOMS 200
+/* Large-neighbourhood search from the plan in grid (k grids, contiguous,
+ * within bounds): frees a few adjacent grids at a time and solves the
+ * model on their atoms, keeping every plan that is better. Within
+ * time_limit seconds; *objective is the plan's moment of inertia after,
+ * *solved and *improvements count the sub-models and the better plans. */
+gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
+                       double *objective, int *solved, int *improvements);
+/* Lower bound on the same objective for any community size: the
+ * Lagrangian relaxation of the Hess model (no contiguity, one bounded
+ * attribute), by subgradient steps from the multipliers the plan in grid
+ * suggests (grid may be NULL), aimed at ub (the plan's objective), within
+ * time_limit seconds or until within gap_tol of ub. Never above the LP
+ * bound; *bound is NAN when nothing was proven, +inf when no k grids can
+ * meet the bound. */
+gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, double ub, double time_limit,
+                            double gap_tol, double *bound, int *iterations);
 /* True when the atoms with grid[i]==g form one connected piece. */
 bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 

@@ -23,9 +23,9 @@
 #include "internal.h"
 
 /* No bound is attempted beyond this many atoms (n^2 columns and rows). */
-#define BOUND_MAX_ATOMS 200
+#define BOUND_MAX_ATOMS GP_MODEL_BOUND_ATOMS
 /* Branch and cut is attempted up to this many atoms. */
-#define SOLVE_MAX_ATOMS 200
+#define SOLVE_MAX_ATOMS GP_MODEL_BOUND_ATOMS
 /* Integrality tolerance shared by GLPK and the contiguity check. */
 #define INT_TOL 1e-7
 
@@ -34,23 +34,19 @@ double gp_model_weight(const gp_part_problem *p, int i, double mean)
     return p->v[i][p->primary] + 0.01 * mean;
 }
 
-static double mean_weight(const gp_part_problem *p)
+double gp_model_mean(const gp_part_problem *p)
 {
+    if (p->weight_mean > 0)
+        return p->weight_mean;
     double t = 0;
     for (int i = 0; i < p->n; i++)
         t += p->v[i][p->primary];
     return p->n ? t / p->n : 1.0;
 }
 
-static double d2(const gp_part_problem *p, int i, int j)
-{
-    double dx = p->x[i] - p->x[j], dy = p->y[i] - p->y[j];
-    return (dx * dx + dy * dy) / 1e6; /* km^2: keeps coefficients tame */
-}
-
 double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
 {
-    double mean = mean_weight(p), total = 0;
+    double mean = gp_model_mean(p), total = 0;
     int *members = malloc((size_t)p->n * sizeof *members), *start = calloc((size_t)k + 1, sizeof *start);
     if (!members || !start) {
         free(members);
@@ -75,7 +71,7 @@ double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
         for (int a = start[g]; a < start[g + 1]; a++) {
             double m = 0;
             for (int b = start[g]; b < start[g + 1] && m < best; b++)
-                m += gp_model_weight(p, members[b], mean) * d2(p, members[b], members[a]);
+                m += gp_model_weight(p, members[b], mean) * gp_model_d2(p, members[b], members[a]);
             if (m < best)
                 best = m;
         }
@@ -105,7 +101,7 @@ static void build_buf_free(build_buf *b)
 static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer, build_buf *bb)
 {
     int n = p->n;
-    double mean = mean_weight(p);
+    double mean = gp_model_mean(p);
     int nb = 0, battr[GP_NATTR];
     for (int a = 0; a < GP_NATTR; a++)
         if (isfinite(p->lo[a]) || isfinite(p->hi[a]))
@@ -116,7 +112,7 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer, b
         for (int j = 0; j < n; j++) {
             int c = i * n + j + 1;
             glp_set_col_bnds(lp, c, GLP_DB, 0, 1);
-            glp_set_obj_coef(lp, c, gp_model_weight(p, i, mean) * d2(p, i, j));
+            glp_set_obj_coef(lp, c, gp_model_weight(p, i, mean) * gp_model_d2(p, i, j));
             if (integer)
                 glp_set_col_kind(lp, c, GLP_BV);
         }
@@ -401,7 +397,7 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
         goto out;
     }
     /* the warm start: each grid about its best centre atom */
-    double mean = mean_weight(p);
+    double mean = gp_model_mean(p);
     for (int g = 0; g < k; g++) {
         double bm = DBL_MAX;
         best_centre[g] = -1;
@@ -411,7 +407,7 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
             double m = 0;
             for (int b = 0; b < n; b++)
                 if (grid[b] == g)
-                    m += gp_model_weight(p, b, mean) * d2(p, b, a);
+                    m += gp_model_weight(p, b, mean) * gp_model_d2(p, b, a);
             if (m < bm)
                 bm = m, best_centre[g] = a;
         }

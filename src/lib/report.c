@@ -320,6 +320,25 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
         gp_json_num(&j, cm->bound);
         gp_json_key(&j, "gap");
         gp_json_num(&j, cm->gap);
+        gp_json_key(&j, "search");
+        if (cm->search)
+            gp_json_str(&j, cm->search);
+        else
+            gp_json_null(&j);
+        gp_json_key(&j, "bound_method");
+        if (cm->bound_by)
+            gp_json_str(&j, cm->bound_by);
+        else
+            gp_json_null(&j);
+        if (cm->search && strcmp(cm->search, "neighbourhood") == 0) {
+            gp_json_key(&j, "neighbourhoods");
+            gp_json_obj_begin(&j);
+            gp_json_key(&j, "solved");
+            gp_json_int(&j, cm->lns_solved);
+            gp_json_key(&j, "improved");
+            gp_json_int(&j, cm->lns_improved);
+            gp_json_obj_end(&j);
+        }
         gp_json_key(&j, "households_moved");
         gp_json_num(&j, cm->hh_moved);
         int nded = 0;

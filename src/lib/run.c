@@ -93,6 +93,9 @@ typedef struct comm_job {
     double seconds, objective, bound;
     bool improved;               /* the MIP found a better plan than the heuristic */
     bool timed_out;              /* the search stopped at the time limit */
+    const char *search;          /* as gp_community's */
+    const char *bound_by;
+    int lns_solved, lns_improved;/* neighbourhood search: sub-models solved, better plans */
     char err[512];
 } comm_job;
 
@@ -278,18 +281,72 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
          * proves a bound (and so a gap) and may find a better plan */
         double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
         bool improved = false;
-        if (j->p.existing && j->p.w_stability > 0) {
+        if (j->res.k == 1) {
+            /* one grid: the only plan there is */
+            j->objective = j->bound = gp_model_objective(&j->p, j->res.grid, 1);
+            j->bound_by = "single_grid";
+        } else if (j->p.existing && j->p.w_stability > 0) {
             /* rebalancing: the plan keeps what stability asks to keep, so
              * GLPK only bounds its compactness */
             j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
-            if (left > 0.05 && gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
-                j->bound = NAN;
-        } else if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, left, j->p.gap, &j->objective, &j->bound,
-                                  &improved, &j->timed_out) != GP_OK) {
-            /* the heuristic plan stands; only its gap is unknown */
-            gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the heuristic plan is kept",
-                   cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
             j->bound = NAN;
+            j->search = "rebalance";
+            if (left > 0.05 && m <= GP_MODEL_BOUND_ATOMS) {
+                j->bound_by = "lp";
+                if (gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
+                    j->bound = NAN;
+            } else if (left > 0.05) {
+                j->bound_by = "lagrangian";
+                if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, left, j->p.gap, &j->bound,
+                                      NULL) != GP_OK)
+                    j->bound = NAN;
+            }
+        } else {
+            /* many atoms or grids: neighbourhood search first (quick gains
+             * where branch and cut on the whole model crawls) */
+            bool large = m > GP_MODEL_SOLVE_ATOMS || j->res.k > GP_MODEL_SOLVE_GRIDS;
+            if (large) {
+                j->search = "neighbourhood";
+                int solved = 0, better = 0;
+                double share = m > GP_MODEL_BOUND_ATOMS ? 0.7 : 0.5, until = gp_now() + share * left;
+                if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, share * left, &j->objective, &solved,
+                                 &better) != GP_OK) {
+                    gp_log(tctx, GP_LOG_WARN, "community '%s': neighbourhood search failed (%s); its best plan is "
+                           "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
+                    j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+                }
+                j->timed_out = gp_now() >= until;
+                improved = better > 0;
+                j->lns_solved = solved, j->lns_improved = better;
+            } else {
+                j->search = "branch_and_cut";
+            }
+            /* then branch and cut on the whole model from that plan, which
+             * proves a bound (at least the LP's) and may find better */
+            double rest = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 30;
+            j->bound = NAN;
+            if (m <= GP_MODEL_BOUND_ATOMS) {
+                bool better = false, out = false;
+                j->bound_by = "lp";
+                /* a tenth of the time (a fifth after a neighbourhood search)
+                 * stays for the Lagrangian bound should the LP not finish */
+                if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, (large ? 0.8 : 0.9) * rest, j->p.gap,
+                                   &j->objective, &j->bound, &better, &out) != GP_OK) {
+                    gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the plan before it is "
+                           "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
+                    j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+                    j->bound = NAN;
+                }
+                improved |= better;
+                j->timed_out |= out;
+                rest = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 30;
+            }
+            if (!isfinite(j->bound) && rest > 0.05) {
+                j->bound_by = "lagrangian";
+                if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, rest, j->p.gap, &j->bound,
+                                      NULL) != GP_OK)
+                    j->bound = NAN;
+            }
         }
         j->improved = improved;
     }
@@ -324,6 +381,10 @@ static gp_status job_finish(gp_ctx *ctx, comm_job *j, gp_plan *plan, double gap_
     cm->seconds = j->seconds;
     cm->objective = j->objective;
     cm->bound = j->bound;
+    cm->search = j->search;
+    cm->bound_by = isfinite(j->bound) ? j->bound_by : NULL;
+    cm->lns_solved = j->lns_solved;
+    cm->lns_improved = j->lns_improved;
     cm->gap = NAN;
     if (j->st)
         return gp_fail(ctx, j->st, "%s", j->err[0] ? j->err : gp_strerror(j->st));

@@ -27,6 +27,12 @@ for cm in r["communities"]:
         fails.append(f"community {cm['id']}: status {cm['status']}")
     if cm["status"] == "infeasible" and not cm.get("reason"):
         fails.append(f"community {cm['id']}: infeasible without a reason")
+    # a plan within bounds comes with a proven gap, whatever its size
+    # (branch and cut and the LP up to 200 atoms, the Lagrangian beyond or
+    # when the LP does not finish in time)
+    if cm["status"] != "infeasible" and (cm.get("gap") is None or not 0 <= cm["gap"] <= 1
+                                         or cm.get("bound_method") not in ("lp", "lagrangian", "single_grid")):
+        fails.append(f"community {cm['id']} ({cm['atoms']} atoms): no gap ({cm.get('gap')}, {cm.get('bound_method')})")
     if cm["status"] != "infeasible" and not (700 - 1e-9 <= cm["population"]["min"] and cm["population"]["max"] <= 1200 + 1e-9):
         fails.append(f"community {cm['id']}: feasible but population {cm['population']}")
 feasible = sum(cm["status"] != "infeasible" for cm in r["communities"])

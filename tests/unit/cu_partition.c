@@ -285,6 +285,47 @@ static void test_bound(void)
     lattice_free(&L);
 }
 
+/* The Lagrangian bound (for communities too large for the LP) is a true
+ * bound: never above the LP bound nor the brute-force optimum, and close
+ * to the LP bound once the subgradient settles. */
+static void test_lagrange(void)
+{
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    static const struct { int w, h, k; } T[] = {{3, 4, 2}, {10, 10, 4}, {12, 9, 6}, {14, 14, 8}};
+    for (size_t t = 0; t < sizeof T / sizeof *T; t++) {
+        lattice L;
+        lattice_make(&L, T[t].w, T[t].h, 21 + (unsigned)t);
+        gp_part_problem p = problem(&L);
+        double total = 0;
+        for (int i = 0; i < L.n; i++)
+            total += L.v[i][GP_A_HH];
+        double m = total / T[t].k;
+        p.lo[GP_A_HH] = m * (t == 0 ? 0.8 : 0.95), p.hi[GP_A_HH] = m * (t == 0 ? 1.2 : 1.05);
+        p.k_min = p.k_max = T[t].k;
+        gp_part_result r;
+        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_FATAL(r.feasible);
+        double obj = gp_model_objective(&p, r.grid, r.k), lp, lag;
+        int its;
+        CU_ASSERT_EQUAL_FATAL(gp_model_bound(ctx, &p, r.k, 60, &lp), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(gp_model_lagrange(&p, r.k, r.grid, obj, 30, 1e-6, &lag, &its), GP_OK);
+        printf("\n  %dx%d k=%d: plan %.4f, LP bound %.4f, Lagrangian %.4f (%d steps)", T[t].w, T[t].h, T[t].k, obj,
+               lp, lag, its);
+        CU_ASSERT(isfinite(lp) && isfinite(lag));
+        CU_ASSERT(lag <= lp + 1e-6 * lp);
+        CU_ASSERT(lag <= obj);
+        CU_ASSERT(lag >= 0.97 * lp);
+        /* no k grids can meet these bounds: the relaxation says so */
+        p.lo[GP_A_HH] = total / T[t].k * 1.01, p.hi[GP_A_HH] = total;
+        CU_ASSERT_EQUAL(gp_model_lagrange(&p, r.k, NULL, NAN, 5, 1e-6, &lag, NULL), GP_OK);
+        CU_ASSERT(isinf(lag) && lag > 0);
+        gp_part_result_free(&r);
+        lattice_free(&L);
+    }
+    gp_ctx_destroy(ctx);
+}
+
 /* Labels renumbered by first appearance, so two plans compare as
  * partitions whatever their grid numbers. */
 static void relabel(const int *in, int *out, int n)
@@ -432,6 +473,7 @@ void register_partition_suite(void)
                                     {"infeasibility diagnoses", test_diagnoses},
                                     {"time limit", test_time_limit},
                                     {"model bound below the optimum", test_bound},
+                                    {"Lagrangian bound below the LP bound", test_lagrange},
                                     {"rebalancing keeps the plan in force", test_rebalance},
                                     {"locked units", test_locks},
                                     {NULL, NULL}};
