@@ -159,7 +159,8 @@ typedef struct gp_community {
     double objective, bound, gap; /* moment of inertia, its lower bound, gap (NAN: unknown) */
     const char *search;          /* "branch_and_cut", "neighbourhood", "rebalance", NULL: none */
     const char *bound_by;        /* "lp", "lagrangian", NULL: none */
-    int lns_solved, lns_improved;/* neighbourhood search: sub-models solved, better plans kept */
+    int lns_solved, lns_improved, lns_timed_out; /* neighbourhood search: sub-models solved,
+                                    better plans kept, sub-models out of time */
     double hh_moved;             /* vs the existing plan (NAN: none) */
     /* staffing (workers.c) */
     double work;                 /* workload of its atoms */
@@ -412,10 +413,16 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
 /* Large-neighbourhood search from the plan in grid (k grids, contiguous,
  * within bounds): frees a few adjacent grids at a time and solves the
  * model on their atoms, keeping every plan that is better. Within
- * time_limit seconds; *objective is the plan's moment of inertia after,
- * *solved and *improvements count the sub-models and the better plans. */
+ * time_limit seconds; *objective is the plan's moment of inertia after.
+ * The plan depends on the machine's speed only when a sub-model stops at
+ * its time limit (stats->timed_out). */
+typedef struct gp_lns_stats {
+    int solved;                  /* sub-models solved */
+    int improved;                /* of which gave a better plan */
+    int timed_out;               /* of which stopped at their time limit */
+} gp_lns_stats;
 gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                       double *objective, int *solved, int *improvements);
+                       double *objective, gp_lns_stats *stats);
 /* Lower bound on the same objective for any community size: the
  * Lagrangian relaxation of the Hess model (no contiguity, one bounded
  * attribute), by subgradient steps from the multipliers the plan in grid

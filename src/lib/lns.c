@@ -90,9 +90,9 @@ static unsigned long long signature(const lns *L, const int *set, int m)
 }
 
 gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                       double *objective, int *solved, int *improvements)
+                       double *objective, gp_lns_stats *stats)
 {
-    *solved = *improvements = 0;
+    memset(stats, 0, sizeof *stats);
     int n = p->n;
     *objective = gp_model_objective(p, grid, k);
     if (k < 2 || k > 4096 || time_limit <= 0.05)
@@ -189,14 +189,15 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
             sub_of[atom[s]] = -1;
         if (st != GP_OK)
             goto out;
-        (*solved)++;
+        stats->solved++;
+        stats->timed_out += timed_out;
         if (improved) {
             for (int s = 0; s < na; s++)
                 grid[atom[s]] = set[sg[s]];
             for (int q = 0; q < m; q++)
                 L.ver[set[q]]++;
             count_shared(&L);
-            (*improvements)++;
+            stats->improved++;
             idle = 0;
         } else {
             idle++;
@@ -206,7 +207,7 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
     }
     double now = gp_model_objective(p, grid, k);
     gp_log(ctx, GP_LOG_DEBUG, "lns: %d atoms, %d grids: %d neighbourhoods solved, %d improved, objective %g -> %g", n,
-           k, *solved, *improvements, *objective, now);
+           k, stats->solved, stats->improved, *objective, now);
     *objective = now;
 out:
     free(L.shared), free(L.ver), free(L.done), free(L.size), free(set), free(sub_of), free(atom), free(sg);

@@ -337,6 +337,8 @@ gp_status gp_write_report(gp_ctx *ctx, const gp_scenario *sc, const gp_dataset *
             gp_json_int(&j, cm->lns_solved);
             gp_json_key(&j, "improved");
             gp_json_int(&j, cm->lns_improved);
+            gp_json_key(&j, "timed_out");
+            gp_json_int(&j, cm->lns_timed_out);
             gp_json_obj_end(&j);
         }
         gp_json_key(&j, "households_moved");

@@ -95,7 +95,7 @@ typedef struct comm_job {
     bool timed_out;              /* the search stopped at the time limit */
     const char *search;          /* as gp_community's */
     const char *bound_by;
-    int lns_solved, lns_improved;/* neighbourhood search: sub-models solved, better plans */
+    int lns_solved, lns_improved, lns_timed_out;/* neighbourhood search: sub-models solved, better plans */
     char err[512];
 } comm_job;
 
@@ -307,17 +307,17 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
             bool large = m > GP_MODEL_SOLVE_ATOMS || j->res.k > GP_MODEL_SOLVE_GRIDS;
             if (large) {
                 j->search = "neighbourhood";
-                int solved = 0, better = 0;
+                gp_lns_stats ls;
                 double share = m > GP_MODEL_BOUND_ATOMS ? 0.7 : 0.5, until = gp_now() + share * left;
-                if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, share * left, &j->objective, &solved,
-                                 &better) != GP_OK) {
+                if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, share * left, &j->objective, &ls) !=
+                    GP_OK) {
                     gp_log(tctx, GP_LOG_WARN, "community '%s': neighbourhood search failed (%s); its best plan is "
                            "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
                     j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
                 }
                 j->timed_out = gp_now() >= until;
-                improved = better > 0;
-                j->lns_solved = solved, j->lns_improved = better;
+                improved = ls.improved > 0;
+                j->lns_solved = ls.solved, j->lns_improved = ls.improved, j->lns_timed_out = ls.timed_out;
             } else {
                 j->search = "branch_and_cut";
             }
@@ -385,6 +385,7 @@ static gp_status job_finish(gp_ctx *ctx, comm_job *j, gp_plan *plan, double gap_
     cm->bound_by = isfinite(j->bound) ? j->bound_by : NULL;
     cm->lns_solved = j->lns_solved;
     cm->lns_improved = j->lns_improved;
+    cm->lns_timed_out = j->lns_timed_out;
     cm->gap = NAN;
     if (j->st)
         return gp_fail(ctx, j->st, "%s", j->err[0] ? j->err : gp_strerror(j->st));

@@ -292,7 +292,7 @@ static void test_lagrange(void)
 {
     gp_ctx *ctx;
     CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
-    static const struct { int w, h, k; } T[] = {{3, 4, 2}, {10, 10, 4}, {12, 9, 6}, {14, 14, 8}};
+    static const struct { int w, h, k; } T[] = {{3, 4, 2}, {10, 10, 4}, {12, 9, 6}, {16, 10, 10}};
     for (size_t t = 0; t < sizeof T / sizeof *T; t++) {
         lattice L;
         lattice_make(&L, T[t].w, T[t].h, 21 + (unsigned)t);
@@ -464,6 +464,73 @@ static void test_locks(void)
     lattice_free(&L);
 }
 
+/* Neighbourhood search on a community too large for one model: the plan
+ * only gets better, stays contiguous and within bounds, and keeps locked
+ * units together and apart; the same start gives the same plan when no
+ * sub-model runs out of time. */
+static void test_lns(void)
+{
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    lattice L;
+    lattice_make(&L, 16, 14, 7);
+    gp_part_problem p = problem(&L);
+    double total = 0;
+    for (int i = 0; i < L.n; i++)
+        total += L.v[i][GP_A_HH];
+    int k = 9;
+    p.lo[GP_A_HH] = total / k * 0.95, p.hi[GP_A_HH] = total / k * 1.05;
+    p.k_min = p.k_max = k;
+    int lock[16 * 14];
+    for (int i = 0; i < L.n; i++)
+        lock[i] = -1;
+    lock[0] = lock[1] = 0;               /* south-west corner */
+    lock[2] = 1;                         /* next to it */
+    lock[16 * 7 + 8] = lock[16 * 8 + 8] = 2; /* the middle */
+    const char *names[] = {"school", "clinic", "depot"};
+    for (int with_locks = 0; with_locks < 2; with_locks++) {
+        p.lock = with_locks ? lock : NULL;
+        p.n_locks = with_locks ? 3 : 0;
+        p.lock_names = with_locks ? names : NULL;
+        gp_part_result r;
+        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_FATAL(r.feasible);
+        double before = gp_model_objective(&p, r.grid, r.k), after;
+        int *start = malloc((size_t)L.n * sizeof *start);
+        gp_lns_stats st, st2;
+        memcpy(start, r.grid, (size_t)L.n * sizeof *start);
+        CU_ASSERT_EQUAL_FATAL(gp_model_lns(ctx, &p, r.k, r.grid, 10, &after, &st), GP_OK);
+        printf("\n  %s: objective %.2f -> %.2f, %d sub-models, %d better, %d out of time",
+               with_locks ? "locks" : "no locks", before, after, st.solved, st.improved, st.timed_out);
+        CU_ASSERT(st.solved > 0);
+        CU_ASSERT(st.improved > 0);
+        CU_ASSERT(after < before);
+        CU_ASSERT_DOUBLE_EQUAL(after, gp_model_objective(&p, r.grid, r.k), 1e-9 * after);
+        CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
+        if (with_locks) {
+            CU_ASSERT(r.grid[0] == r.grid[1] && r.grid[16 * 7 + 8] == r.grid[16 * 8 + 8]);
+            CU_ASSERT(r.grid[0] != r.grid[2] && r.grid[0] != r.grid[16 * 7 + 8] && r.grid[2] != r.grid[16 * 7 + 8]);
+        }
+        /* the bound is below the plan, and deterministic search */
+        double lag;
+        CU_ASSERT_EQUAL(gp_model_lagrange(&p, r.k, r.grid, after, 20, 1e-6, &lag, NULL), GP_OK);
+        CU_ASSERT(isfinite(lag) && lag > 0 && lag <= after);
+        int *again = malloc((size_t)L.n * sizeof *again);
+        memcpy(again, start, (size_t)L.n * sizeof *again);
+        double after2;
+        CU_ASSERT_EQUAL(gp_model_lns(ctx, &p, r.k, again, 10, &after2, &st2), GP_OK);
+        /* the same plan again, unless a sub-model ran out of time (then
+         * the machine's speed decides) */
+        if (st.timed_out == 0 && st2.timed_out == 0)
+            CU_ASSERT(memcmp(again, r.grid, (size_t)L.n * sizeof *again) == 0);
+        free(again);
+        free(start);
+        gp_part_result_free(&r);
+    }
+    gp_ctx_destroy(ctx);
+    lattice_free(&L);
+}
+
 void register_partition_suite(void)
 {
     static const cu_case cases[] = {{"bounds met on lattices", test_bounds_met},
@@ -474,6 +541,7 @@ void register_partition_suite(void)
                                     {"time limit", test_time_limit},
                                     {"model bound below the optimum", test_bound},
                                     {"Lagrangian bound below the LP bound", test_lagrange},
+                                    {"neighbourhood search", test_lns},
                                     {"rebalancing keeps the plan in force", test_rebalance},
                                     {"locked units", test_locks},
                                     {NULL, NULL}};
