@@ -95,7 +95,7 @@ typedef struct comm_job {
     bool timed_out;              /* the search stopped at the time limit */
     const char *search;          /* as gp_community's */
     const char *bound_by;
-    int lns_solved, lns_improved, lns_timed_out;/* neighbourhood search: sub-models solved, better plans */
+    int lns_solved, lns_improved, lns_timed_out;
     char err[512];
 } comm_job;
 
@@ -277,8 +277,9 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
         j->res.feasible = true;
     }
     if (m > 0 && j->res.feasible) {
-        /* in the time left: GLPK's branch and cut from this plan, which
-         * proves a bound (and so a gap) and may find a better plan */
+        /* in the time left: a search from this plan with GLPK (branch and
+         * cut, or neighbourhood search), and a lower bound on its
+         * objective, so a gap (design.md, "The model") */
         double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
         bool improved = false;
         if (j->res.k == 1) {
