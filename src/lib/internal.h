@@ -389,6 +389,9 @@ static inline double gp_model_d2(const gp_part_problem *p, int i, int j)
 /* A plan's moment of inertia: each grid about its best centre atom, in
  * weight x km^2. */
 double gp_model_objective(const gp_part_problem *p, const int *grid, int k);
+/* The same, and each grid's best centre atom in centre (k entries; may be
+ * NULL). NAN when out of memory. */
+double gp_model_centres(const gp_part_problem *p, const int *grid, int k, int *centre);
 /* Lower bound on that objective over all plans with k grids within the
  * bounds (LP relaxation of the Hess model, no contiguity), solved by GLPK
  * within time_limit seconds. *bound is NAN when not proven (too large or

@@ -310,19 +310,9 @@ gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, do
     for (int i = 0; i < n; i++)
         L.lam[i] = 0;
     if (grid) {
-        for (int c = 0; c < k; c++) {
-            double best = INFINITY;
-            cent[c] = -1;
-            for (int a = 0; a < n; a++) {
-                if (grid[a] != c)
-                    continue;
-                double m = 0;
-                for (int b = 0; b < n && m < best; b++)
-                    if (grid[b] == c)
-                        m += L.w[b] * gp_model_d2(p, b, a);
-                if (m < best)
-                    best = m, cent[c] = a;
-            }
+        if (isnan(gp_model_centres(p, grid, k, cent))) {
+            st = GP_ERR_NOMEM;
+            goto out;
         }
         for (int i = 0; i < n; i++)
             if (grid[i] >= 0 && grid[i] < k && cent[grid[i]] >= 0)

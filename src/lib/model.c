@@ -44,44 +44,46 @@ double gp_model_mean(const gp_part_problem *p)
     return p->n ? t / p->n : 1.0;
 }
 
-double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
+double gp_model_centres(const gp_part_problem *p, const int *grid, int k, int *centre)
 {
     double mean = gp_model_mean(p), total = 0;
     int *members = malloc((size_t)p->n * sizeof *members), *start = calloc((size_t)k + 1, sizeof *start);
-    if (!members || !start) {
-        free(members);
-        free(start);
+    int *pos = malloc((size_t)(k ? k : 1) * sizeof *pos);
+    if (!members || !start || !pos) {
+        free(members), free(start), free(pos);
         return NAN;
     }
     for (int i = 0; i < p->n; i++)
         start[grid[i] + 1]++;
     for (int g = 0; g < k; g++)
         start[g + 1] += start[g];
-    int *pos = malloc((size_t)(k ? k : 1) * sizeof *pos);
-    if (!pos) {
-        free(members);
-        free(start);
-        return NAN;
-    }
     memcpy(pos, start, (size_t)k * sizeof *pos);
     for (int i = 0; i < p->n; i++)
         members[pos[grid[i]]++] = i;
     for (int g = 0; g < k; g++) {
         double best = DBL_MAX;
+        if (centre)
+            centre[g] = -1;
         for (int a = start[g]; a < start[g + 1]; a++) {
             double m = 0;
             for (int b = start[g]; b < start[g + 1] && m < best; b++)
                 m += gp_model_weight(p, members[b], mean) * gp_model_d2(p, members[b], members[a]);
-            if (m < best)
+            if (m < best) {
                 best = m;
+                if (centre)
+                    centre[g] = members[a];
+            }
         }
         if (start[g + 1] > start[g])
             total += best;
     }
-    free(members);
-    free(start);
-    free(pos);
+    free(members), free(start), free(pos);
     return total;
+}
+
+double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
+{
+    return gp_model_centres(p, grid, k, NULL);
 }
 
 /* Builds the Hess model for p with k grids into lp (columns x[i][j] at
@@ -397,20 +399,9 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
         goto out;
     }
     /* the warm start: each grid about its best centre atom */
-    double mean = gp_model_mean(p);
-    for (int g = 0; g < k; g++) {
-        double bm = DBL_MAX;
-        best_centre[g] = -1;
-        for (int a = 0; a < n; a++) {
-            if (grid[a] != g)
-                continue;
-            double m = 0;
-            for (int b = 0; b < n; b++)
-                if (grid[b] == g)
-                    m += gp_model_weight(p, b, mean) * gp_model_d2(p, b, a);
-            if (m < bm)
-                bm = m, best_centre[g] = a;
-        }
+    if (isnan(gp_model_centres(p, grid, k, best_centre))) {
+        st = GP_ERR_NOMEM;
+        goto out;
     }
     for (int i = 0; i < n; i++)
         d.warm[i * n + best_centre[grid[i]] + 1] = 1;
