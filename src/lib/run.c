@@ -286,7 +286,7 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
             /* one grid: the only plan there is */
             j->objective = j->bound = gp_model_objective(&j->p, j->res.grid, 1);
             j->bound_by = "single_grid";
-        } else if (j->p.existing && j->p.w_stability > 0) {
+        } else if (j->res.rebalanced) {
             /* rebalancing: the plan keeps what stability asks to keep, so
              * GLPK only bounds its compactness */
             j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);

@@ -408,6 +408,107 @@ static void test_rebalance(void)
     lattice_free(&L);
 }
 
+/* Households that change grid between a plan and the plan in force, under
+ * the same one-to-one matching a run reports. */
+static double hh_moved(const lattice *L, const int *plan, int k, const int *home, int k0)
+{
+    double *w = malloc((size_t)L->n * sizeof *w), moved = 0;
+    int *match = malloc((size_t)k * sizeof *match);
+    for (int i = 0; i < L->n; i++)
+        w[i] = L->v[i][GP_A_HH];
+    CU_ASSERT_FATAL(gp_match_labels(L->n, home, plan, w, k0, k, match));
+    for (int i = 0; i < L->n; i++)
+        if (match[plan[i]] != home[i])
+            moved += w[i];
+    free(w), free(match);
+    return moved;
+}
+
+/* Rebalancing when the bounds no longer allow the plan in force's grid
+ * count (growth in part of the community): a grid is split, or two are
+ * merged, and far fewer households change grid than in a redraw; with
+ * locks the plan in force already keeps, they stay kept. */
+static void test_rebalance_count(void)
+{
+    lattice L;
+    lattice_make(&L, 12, 10, 57);
+    gp_part_problem p = problem(&L);
+    p.lo[GP_A_HH] = 1800, p.hi[GP_A_HH] = 2200;
+    gp_part_result a;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &a), GP_OK);
+    CU_ASSERT_FATAL(a.feasible);
+    int *home = malloc((size_t)L.n * sizeof *home), k0 = a.k;
+    memcpy(home, a.grid, (size_t)L.n * sizeof *home);
+    for (int growth = 0; growth < 2; growth++) {
+        /* the western third grows by 40 % (a grid more), or loses 60 % */
+        double f = growth == 0 ? 1.4 : 0.4;
+        for (int i = 0; i < L.n; i++)
+            if (i % L.w < L.w / 3)
+                L.v[i][GP_A_HH] = lround(L.v[i][GP_A_HH] * f);
+        int kmin, kmax;
+        char why[256];
+        CU_ASSERT_FATAL(gp_part_count_range(&p, &kmin, &kmax, why, sizeof why));
+        p.existing = NULL;
+        gp_part_result redraw, b;
+        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &redraw), GP_OK);
+        p.existing = home;
+        p.w_stability = 10;
+        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+        CU_ASSERT(b.feasible && b.rebalanced);
+        CU_ASSERT_EQUAL(check_plan(&p, &b), 0);
+        CU_ASSERT(b.k >= kmin && b.k <= kmax);
+        double m_b = hh_moved(&L, b.grid, b.k, home, k0), m_r = hh_moved(&L, redraw.grid, redraw.k, home, k0);
+        printf("\n  %s: %d -> %d grids (%d..%d allowed), households moved %.0f (redraw %.0f)",
+               growth == 0 ? "growth" : "decline", k0, b.k, kmin, kmax, m_b, m_r);
+        CU_ASSERT(growth == 0 ? b.k > k0 : b.k < k0);
+        CU_ASSERT(m_b < m_r);
+        gp_part_result_free(&redraw);
+        gp_part_result_free(&b);
+        for (int i = 0; i < L.n; i++) /* back to the census of the plan in force */
+            if (i % L.w < L.w / 3)
+                L.v[i][GP_A_HH] = lround(L.v[i][GP_A_HH] / f);
+        lattice_free(&L);
+        lattice_make(&L, 12, 10, 57);
+        p = problem(&L);
+        p.lo[GP_A_HH] = 1800, p.hi[GP_A_HH] = 2200;
+    }
+    /* locks the plan in force keeps: rebalancing keeps them */
+    int lock[120];
+    for (int i = 0; i < L.n; i++)
+        lock[i] = -1;
+    int g0 = home[0], other = -1;
+    for (int i = 0; i < L.n; i++)
+        if (home[i] == g0)
+            lock[i] = lock[i] < 0 && i == 0 ? 0 : lock[i];
+    for (int i = L.n - 1; i >= 0 && other < 0; i--)
+        if (home[i] != g0)
+            other = i, lock[i] = 1;
+    const char *names[] = {"school", "clinic"};
+    p.lock = lock, p.n_locks = 2, p.lock_names = names;
+    p.existing = home, p.w_stability = 10;
+    for (int i = 0; i < L.n; i++) /* some imbalance to fix */
+        if (i % L.w >= 2 * L.w / 3)
+            L.v[i][GP_A_HH] = lround(L.v[i][GP_A_HH] * 1.2);
+    gp_part_result c;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &c), GP_OK);
+    CU_ASSERT(c.feasible && c.rebalanced);
+    CU_ASSERT_EQUAL(check_plan(&p, &c), 0);
+    CU_ASSERT(c.grid[0] != c.grid[other]);
+    /* a plan in force that puts both locks in one grid is redrawn */
+    for (int i = 0; i < L.n; i++)
+        if (home[i] == home[other])
+            home[i] = g0;
+    gp_part_result d;
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &d), GP_OK);
+    CU_ASSERT(!d.rebalanced);
+    CU_ASSERT(d.feasible && d.grid[0] != d.grid[other]);
+    gp_part_result_free(&c);
+    gp_part_result_free(&d);
+    gp_part_result_free(&a);
+    free(home);
+    lattice_free(&L);
+}
+
 /* Locked units: each lock group whole in one grid, two groups never in
  * the same grid, in the heuristic and in branch and cut; a lock that
  * cannot be kept is diagnosed. */
@@ -544,6 +645,7 @@ void register_partition_suite(void)
                                     {"neighbourhood search", test_lns},
                                     {"rebalancing keeps the plan in force", test_rebalance},
                                     {"locked units", test_locks},
+                                    {"rebalancing to a new grid count, and with locks", test_rebalance_count},
                                     {NULL, NULL}};
     cu_add_suite("partition", cases);
 }
