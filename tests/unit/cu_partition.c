@@ -285,6 +285,71 @@ static void test_bound(void)
     lattice_free(&L);
 }
 
+/* Branch and cut (contiguity cuts at integer and fractional points) proves
+ * the true optimum: the best contiguous 2-grid plan within the bounds,
+ * found by brute force over every split of small lattices. A cut that
+ * removed a contiguous plan would show here as a worse "optimum". */
+static void frac_log(void *user, gp_log_level level, const char *msg)
+{
+    (void)level;
+    const char *f = strstr(msg, "(");
+    if (strstr(msg, "contiguity cuts") && f)
+        *(int *)user += atoi(f + 1); /* "(N at fractional points)" */
+}
+
+static void test_exact(void)
+{
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    int frac = 0;
+    gp_ctx_set_log(ctx, frac_log, &frac, GP_LOG_DEBUG);
+    static const struct { int w, h; unsigned seed; double tol; } T[] = {
+        {4, 4, 3, 0.1}, {5, 4, 5, 0.1}, {5, 4, 9, 0.25}, {6, 3, 11, 0.05}, {10, 2, 13, 0.02}, {9, 2, 17, 0.03},
+        {7, 3, 19, 0.02}, {11, 2, 23, 0.05}};
+    for (size_t t = 0; t < sizeof T / sizeof *T; t++) {
+        lattice L;
+        lattice_make(&L, T[t].w, T[t].h, T[t].seed);
+        gp_part_problem p = problem(&L);
+        double total = 0;
+        for (int i = 0; i < L.n; i++)
+            total += L.v[i][GP_A_HH];
+        p.lo[GP_A_HH] = total / 2 * (1 - T[t].tol), p.hi[GP_A_HH] = total / 2 * (1 + T[t].tol);
+        p.k_min = p.k_max = 2;
+        int grid[32];
+        double best = INFINITY;
+        for (int mask = 1; mask < (1 << (L.n - 1)); mask++) { /* atom n-1 always in grid 0 */
+            double h0 = 0;
+            for (int i = 0; i < L.n; i++) {
+                grid[i] = (mask >> i) & 1;
+                if (!grid[i])
+                    h0 += L.v[i][GP_A_HH];
+            }
+            if (h0 < p.lo[GP_A_HH] || h0 > p.hi[GP_A_HH] || total - h0 < p.lo[GP_A_HH] || total - h0 > p.hi[GP_A_HH])
+                continue;
+            if (!gp_part_connected(&p, grid, 0) || !gp_part_connected(&p, grid, 1))
+                continue;
+            best = fmin(best, gp_model_objective(&p, grid, 2));
+        }
+        gp_part_result r;
+        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_FATAL(r.feasible && isfinite(best));
+        double obj, bound;
+        bool improved, timed_out;
+        CU_ASSERT_EQUAL_FATAL(gp_model_solve(ctx, &p, r.k, r.grid, 60, 1e-9, &obj, &bound, &improved, &timed_out),
+                              GP_OK);
+        printf("\n  %dx%d: optimum %.6f, branch and cut %.6f, bound %.6f (%d)", T[t].w, T[t].h, best, obj, bound, frac);
+        CU_ASSERT(!timed_out);
+        CU_ASSERT_DOUBLE_EQUAL(obj, best, 1e-7 * best);
+        CU_ASSERT(bound <= best * (1 + 1e-7));
+        CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
+        gp_part_result_free(&r);
+        lattice_free(&L);
+    }
+    printf("\n  %d cuts at fractional points", frac);
+    CU_ASSERT(frac > 0); /* the fractional separation took part */
+    gp_ctx_destroy(ctx);
+}
+
 /* The Lagrangian bound (for communities too large for the LP) is a true
  * bound: never above the LP bound nor the brute-force optimum, and close
  * to the LP bound once the subgradient settles. */
@@ -641,6 +706,7 @@ void register_partition_suite(void)
                                     {"infeasibility diagnoses", test_diagnoses},
                                     {"time limit", test_time_limit},
                                     {"model bound below the optimum", test_bound},
+                                    {"branch and cut proves the brute-force optimum", test_exact},
                                     {"Lagrangian bound below the LP bound", test_lagrange},
                                     {"neighbourhood search", test_lns},
                                     {"rebalancing keeps the plan in force", test_rebalance},
