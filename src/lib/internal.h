@@ -436,6 +436,11 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
  * meet the bound. */
 gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, double ub, double time_limit,
                             double gap_tol, double *bound, int *iterations);
+/* The same model with contiguity as flow constraints (Shirabe) instead of
+ * cuts: for measuring the two formulations against each other
+ * (bench/bench_contiguity). */
+gp_status gp_model_solve_flow(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
+                              double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out);
 /* True when the atoms with grid[i]==g form one connected piece. */
 bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 

@@ -203,6 +203,62 @@ static bool build(const gp_part_problem *p, int k, glp_prob *lp, bool integer, b
     return true;
 }
 
+/* Contiguity as flow (Shirabe), for measuring against the cuts: per
+ * centre j a flow f[j][e] >= 0 on every arc e = u -> v of the graph; every
+ * atom i of j's grid other than j consumes one unit sent from j along arcs
+ * into atoms of the grid:
+ *     sum_in f[j][.] - sum_out f[j][.] = x[i][j]     (i != j)
+ *     f[j][u->v] <= (n - 1) x[v][j]
+ * Columns n*n + j*m + e + 1 for the m arcs. Returns false when out of
+ * memory. */
+static bool add_flow(const gp_part_problem *p, glp_prob *lp)
+{
+    int n = p->n, m = p->xadj[n];
+    int *rev = malloc(((size_t)m + 1) * sizeof *rev), *ind = malloc(((size_t)2 * m + 3) * sizeof *ind);
+    double *val = malloc(((size_t)2 * m + 3) * sizeof *val);
+    if (!rev || !ind || !val) {
+        free(rev), free(ind), free(val);
+        return false;
+    }
+    for (int u = 0; u < n; u++)
+        for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+            int v = p->adj[e];
+            rev[e] = -1;
+            for (int f = p->xadj[v]; f < p->xadj[v + 1] && rev[e] < 0; f++)
+                if (p->adj[f] == u)
+                    rev[e] = f;
+        }
+    int c0 = glp_add_cols(lp, n * m);
+    for (int c = 0; c < n * m; c++)
+        glp_set_col_bnds(lp, c0 + c, GLP_LO, 0, 0);
+    for (int j = 0; j < n; j++) {
+        for (int i = 0; i < n; i++) {
+            if (i == j)
+                continue;
+            int nz = 0;
+            for (int e = p->xadj[i]; e < p->xadj[i + 1]; e++) {
+                ind[++nz] = c0 + j * m + e, val[nz] = -1; /* out of i */
+                if (rev[e] >= 0)
+                    ind[++nz] = c0 + j * m + rev[e], val[nz] = 1; /* into i */
+            }
+            ind[++nz] = i * n + j + 1, val[nz] = -1;
+            int r = glp_add_rows(lp, 1);
+            glp_set_mat_row(lp, r, nz, ind, val);
+            glp_set_row_bnds(lp, r, GLP_FX, 0, 0);
+        }
+        for (int u = 0; u < n; u++)
+            for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++) {
+                ind[1] = c0 + j * m + e, val[1] = 1;
+                ind[2] = p->adj[e] * n + j + 1, val[2] = -(n - 1);
+                int r = glp_add_rows(lp, 1);
+                glp_set_mat_row(lp, r, 2, ind, val);
+                glp_set_row_bnds(lp, r, GLP_UP, 0, 0);
+            }
+    }
+    free(rev), free(ind), free(val);
+    return true;
+}
+
 gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound)
 {
     *bound = NAN;
@@ -260,6 +316,7 @@ typedef struct cbdata {
     int n;
     double *warm;                /* 1-based column values of the warm start */
     bool warm_given;
+    bool by_flow;                /* contiguity by flow: no cuts */
     double best_bound;
     int cuts;
     int *centre, *queue, *mark, *ind, *stamp;
@@ -496,7 +553,8 @@ static void callback(glp_tree *T, void *info)
         }
         break;
     case GLP_IROWGEN:
-        add_cuts(T, d);
+        if (!d->by_flow)
+            add_cuts(T, d);
         break;
     default:
         break;
@@ -506,8 +564,23 @@ static void callback(glp_tree *T, void *info)
         d->best_bound = fmax(d->best_bound, glp_ios_node_bound(T, best));
 }
 
+static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit, double gap_tol,
+                       bool flow, double *objective, double *bound, bool *improved, bool *timed_out);
+
 gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
                          double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out)
+{
+    return solve(ctx, p, k, grid, time_limit, gap_tol, false, objective, bound, improved, timed_out);
+}
+
+gp_status gp_model_solve_flow(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
+                              double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out)
+{
+    return solve(ctx, p, k, grid, time_limit, gap_tol, true, objective, bound, improved, timed_out);
+}
+
+static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit, double gap_tol,
+                       bool flow, double *objective, double *bound, bool *improved, bool *timed_out)
 {
     int n = p->n;
     *bound = NAN;
@@ -519,8 +592,10 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
     cbdata d = {0};
     d.p = p;
     d.n = n;
+    d.by_flow = flow;
     d.best_bound = -INFINITY;
-    d.warm = calloc((size_t)n * n + 1, sizeof *d.warm);
+    size_t ncols = (size_t)n * n + (flow ? (size_t)n * p->xadj[n] : 0);
+    d.warm = calloc(ncols + 1, sizeof *d.warm);
     d.centre = malloc((size_t)n * sizeof *d.centre);
     d.queue = malloc((size_t)n * sizeof *d.queue);
     d.mark = malloc((size_t)n * sizeof *d.mark);
@@ -540,6 +615,38 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
     }
     for (int i = 0; i < n; i++)
         d.warm[i * n + best_centre[grid[i]] + 1] = 1;
+    if (flow) {
+        /* its flows: along a breadth-first tree of each grid from its
+         * centre, each arc carries the atoms below it */
+        int m = p->xadj[n], *via = d.stamp, *below = d.mark;
+        for (int g = 0; g < k; g++) {
+            int b = best_centre[g], head = 0, tail = 0;
+            for (int i = 0; i < n; i++)
+                via[i] = -2;
+            d.queue[tail++] = b;
+            via[b] = -1;
+            while (head < tail) {
+                int u = d.queue[head++];
+                for (int e = p->xadj[u]; e < p->xadj[u + 1]; e++)
+                    if (grid[p->adj[e]] == g && via[p->adj[e]] == -2) {
+                        via[p->adj[e]] = e;
+                        d.queue[tail++] = p->adj[e];
+                    }
+            }
+            for (int q = 0; q < tail; q++)
+                below[d.queue[q]] = 1;
+            for (int q = tail - 1; q > 0; q--) { /* leaves first */
+                int v = d.queue[q], e = via[v], u = -1;
+                for (int w = 0; w < n && u < 0; w++)
+                    if (e >= p->xadj[w] && e < p->xadj[w + 1])
+                        u = w;
+                d.warm[(size_t)n * n + (size_t)b * m + e + 1] = below[v];
+                below[u] += below[v];
+            }
+        }
+        for (int i = 0; i < n; i++)
+            d.stamp[i] = 0, d.mark[i] = 0;
+    }
 
     build_buf *volatile bb = calloc(1, sizeof *bb); /* volatile: read after a longjmp */
     if (!bb) {
@@ -556,7 +663,7 @@ gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid
     }
     double t0 = gp_now();
     glp_prob *lp = glp_create_prob();
-    if (!build(p, k, lp, true, bb)) {
+    if (!build(p, k, lp, true, bb) || (flow && !add_flow(p, lp))) {
         glp_delete_prob(lp);
         gp_glpk_hooks_remove();
         build_buf_free(bb);
