@@ -638,14 +638,16 @@ static bool split_grid(const gp_part_problem *p, int *lab, int g, int ng)
         return false;
     cx /= m, cy /= m;
     double far = -1;
-    for (int i = 0; i < n; i++) /* a: farthest from the middle; b: farthest from a */
-        if (lab[i] == g && (p->x[i] - cx) * (p->x[i] - cx) + (p->y[i] - cy) * (p->y[i] - cy) > far)
-            far = (p->x[i] - cx) * (p->x[i] - cx) + (p->y[i] - cy) * (p->y[i] - cy), a = i;
+    for (int i = 0; i < n; i++) { /* a: farthest from the middle; b: farthest from a */
+        double d = (p->x[i] - cx) * (p->x[i] - cx) + (p->y[i] - cy) * (p->y[i] - cy);
+        if (lab[i] == g && d > far)
+            far = d, a = i;
+    }
     far = -1;
     for (int i = 0; i < n; i++)
         if (lab[i] == g && i != a && (!p->lock || p->lock[i] < 0 || p->lock[i] != p->lock[a]) &&
-            (p->x[i] - p->x[a]) * (p->x[i] - p->x[a]) + (p->y[i] - p->y[a]) * (p->y[i] - p->y[a]) > far)
-            far = (p->x[i] - p->x[a]) * (p->x[i] - p->x[a]) + (p->y[i] - p->y[a]) * (p->y[i] - p->y[a]), b = i;
+            gp_model_d2(p, i, a) > far)
+            far = gp_model_d2(p, i, a), b = i;
     if (b < 0)
         return false; /* all of g is one lock group */
     double lo = p->lo[p->primary], hi = p->hi[p->primary];
@@ -680,8 +682,7 @@ static bool split_grid(const gp_part_problem *p, int *lab, int g, int ng)
                 bool next = false;
                 for (int e = p->xadj[i]; e < p->xadj[i + 1] && !next; e++)
                     next = side[p->adj[e]] == c;
-                double d = (p->x[i] - p->x[seed[c]]) * (p->x[i] - p->x[seed[c]]) +
-                           (p->y[i] - p->y[seed[c]]) * (p->y[i] - p->y[seed[c]]);
+                double d = gp_model_d2(p, i, seed[c]);
                 if (next && d < best)
                     best = d, pick = i;
             }
