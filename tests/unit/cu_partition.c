@@ -491,7 +491,7 @@ static double hh_moved(const lattice *L, const int *plan, int k, const int *home
 
 /* Rebalancing when the bounds no longer allow the plan in force's grid
  * count (growth in part of the community): a grid is split, or two are
- * merged, and far fewer households change grid than in a redraw; with
+ * merged, and fewer households change grid than in a redraw; with
  * locks the plan in force already keeps, they stay kept. */
 static void test_rebalance_count(void)
 {
