@@ -91,7 +91,6 @@ typedef struct comm_job {
     gp_part_result res;
     gp_status st;
     double seconds, objective, bound;
-    bool improved;               /* the MIP found a better plan than the heuristic */
     bool timed_out;              /* the search stopped at the time limit */
     const char *search;          /* as gp_community's */
     const char *bound_by;
@@ -244,6 +243,23 @@ static bool job_build(comm_job *j)
     return true;
 }
 
+/* Seconds left of the community's time limit (60 without one). */
+static double job_time_left(const comm_job *j, double t0)
+{
+    return j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
+}
+
+/* The Lagrangian bound in the time left, when nothing else proved one. */
+static void job_lagrange(comm_job *j, double t0)
+{
+    double left = job_time_left(j, t0);
+    if (isfinite(j->bound) || left <= 0.05)
+        return;
+    j->bound_by = "lagrangian";
+    if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, left, j->p.gap, &j->bound, NULL) != GP_OK)
+        j->bound = NAN;
+}
+
 static void job_solve(comm_job *j, gp_ctx *tctx)
 {
     const gp_dataset *ds = j->ds;
@@ -280,28 +296,24 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
         /* in the time left: a search from this plan with GLPK (branch and
          * cut, or neighbourhood search), and a lower bound on its
          * objective, so a gap (design.md, "The model") */
-        double left = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
-        bool improved = false;
+        j->bound = NAN;
         if (j->res.k == 1) {
             /* one grid: the only plan there is */
             j->objective = j->bound = gp_model_objective(&j->p, j->res.grid, 1);
             j->bound_by = "single_grid";
         } else if (j->res.rebalanced) {
             /* rebalancing: the plan keeps what stability asks to keep, so
-             * GLPK only bounds its compactness */
+             * GLPK only bounds its compactness (the LP, with a tenth of the
+             * time kept for the Lagrangian bound should it not finish) */
             j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
-            j->bound = NAN;
             j->search = "rebalance";
+            double left = job_time_left(j, t0);
             if (left > 0.05 && m <= GP_MODEL_BOUND_ATOMS) {
                 j->bound_by = "lp";
-                if (gp_model_bound(tctx, &j->p, j->res.k, left, &j->bound) != GP_OK)
-                    j->bound = NAN;
-            } else if (left > 0.05) {
-                j->bound_by = "lagrangian";
-                if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, left, j->p.gap, &j->bound,
-                                      NULL) != GP_OK)
+                if (gp_model_bound(tctx, &j->p, j->res.k, 0.9 * left, &j->bound) != GP_OK)
                     j->bound = NAN;
             }
+            job_lagrange(j, t0);
         } else {
             /* many atoms or grids: neighbourhood search first (quick gains
              * where branch and cut on the whole model crawls) */
@@ -309,47 +321,36 @@ static void job_solve(comm_job *j, gp_ctx *tctx)
             if (large) {
                 j->search = "neighbourhood";
                 gp_lns_stats ls;
-                double share = m > GP_MODEL_BOUND_ATOMS ? 0.7 : 0.5, until = gp_now() + share * left;
-                if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, share * left, &j->objective, &ls) !=
-                    GP_OK) {
+                double share = (m > GP_MODEL_BOUND_ATOMS ? 0.7 : 0.5) * job_time_left(j, t0),
+                       until = gp_now() + share;
+                if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, share, &j->objective, &ls) != GP_OK) {
                     gp_log(tctx, GP_LOG_WARN, "community '%s': neighbourhood search failed (%s); its best plan is "
                            "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
                     j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
                 }
                 j->timed_out = gp_now() >= until;
-                improved = ls.improved > 0;
                 j->lns_solved = ls.solved, j->lns_improved = ls.improved, j->lns_timed_out = ls.timed_out;
             } else {
                 j->search = "branch_and_cut";
             }
             /* then branch and cut on the whole model from that plan, which
              * proves a bound (at least the LP's) and may find better */
-            double rest = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 30;
-            j->bound = NAN;
             if (m <= GP_MODEL_BOUND_ATOMS) {
                 bool better = false, out = false;
                 j->bound_by = "lp";
                 /* a tenth of the time (a fifth after a neighbourhood search)
                  * stays for the Lagrangian bound should the LP not finish */
-                if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, (large ? 0.8 : 0.9) * rest, j->p.gap,
-                                   &j->objective, &j->bound, &better, &out) != GP_OK) {
+                if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, (large ? 0.8 : 0.9) * job_time_left(j, t0),
+                                   j->p.gap, &j->objective, &j->bound, &better, &out) != GP_OK) {
                     gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the plan before it is "
                            "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
                     j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
                     j->bound = NAN;
                 }
-                improved |= better;
                 j->timed_out |= out;
-                rest = j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 30;
             }
-            if (!isfinite(j->bound) && rest > 0.05) {
-                j->bound_by = "lagrangian";
-                if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, rest, j->p.gap, &j->bound,
-                                      NULL) != GP_OK)
-                    j->bound = NAN;
-            }
+            job_lagrange(j, t0);
         }
-        j->improved = improved;
     }
     /* back to every atom of the community: dedicated atoms get grids
      * k, k+1, ... one each */
