@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "io/io.h"
+#include "plan/plan.h"
 
 int main(int argc, char **argv)
 {
@@ -28,11 +29,11 @@ int main(int argc, char **argv)
         return 1;
     }
     gp_dataset ds = {0};
-    gp_status st = gp_load(ctx, sc, &ds);
+    gp_status st = gp_load(ctx, gp_scenario_config(sc), &ds);
     if (!st)
-        st = gp_atomize(ctx, sc, &ds);
+        st = gp_atomize(ctx, gp_scenario_config(sc), &ds);
     if (!st)
-        st = gp_graph_build(ctx, sc, &ds);
+        st = gp_graph_build(ctx, gp_scenario_config(sc), &ds);
     if (st) {
         fprintf(stderr, "bench_contiguity: %s\n", gp_ctx_errmsg(ctx));
         return 1;

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
-#include "internal.h"
+#include "io/io.h"
+#include "plan/plan.h"
 
 int main(int argc, char **argv)
 {
@@ -31,16 +32,16 @@ int main(int argc, char **argv)
     double t[5];
     gp_status st;
     t[0] = gp_now();
-    st = gp_load(ctx, sc, &ds);
+    st = gp_load(ctx, gp_scenario_config(sc), &ds);
     t[1] = gp_now();
     if (!st)
-        st = gp_atomize(ctx, sc, &ds);
+        st = gp_atomize(ctx, gp_scenario_config(sc), &ds);
     t[2] = gp_now();
     if (!st)
-        st = gp_cases_attach(ctx, sc, &ds);
+        st = gp_cases_attach(ctx, gp_scenario_config(sc), &ds);
     t[3] = gp_now();
     if (!st)
-        st = gp_graph_build(ctx, sc, &ds);
+        st = gp_graph_build(ctx, gp_scenario_config(sc), &ds);
     t[4] = gp_now();
     if (st) {
         fprintf(stderr, "bench_spatial: %s\n", gp_ctx_errmsg(ctx));

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "io/io.h"
 
 #define MAX_FIELDS 64
 
@@ -53,10 +53,10 @@ static int cmp_ll(const void *a, const void *b)
 }
 
 /* Copies the target layer with the new fields into path. */
-static gp_status write_targets(gp_ctx *ctx, const gp_scenario *sc, const gp_polys *tg, const char *const *fields,
+static gp_status write_targets(gp_ctx *ctx, const gp_config *cfg, const gp_polys *tg, const char *const *fields,
                                int nf, const double *tval, const char *path)
 {
-    GDALDatasetH in = gp_open_vector(sc, "communities");
+    GDALDatasetH in = gp_open_vector(&cfg->input.communities);
     if (!in)
         return gp_fail(ctx, GP_ERR_IO, "%s: cannot reopen: %s", tg->info.path, CPLGetLastErrorMsg());
     OGRLayerH il = GDALDatasetGetLayerByName(in, tg->info.layer);
@@ -71,7 +71,7 @@ static gp_status write_targets(gp_ctx *ctx, const gp_scenario *sc, const gp_poly
     }
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(il);
     OGRSpatialReferenceH own = NULL;
-    const char *tcrs = gp_scenario_get(sc, "input", "communities.crs");
+    const char *tcrs = cfg->input.communities.crs;
     if (tcrs) {
         own = OSRNewSpatialReference(NULL);
         OSRSetFromUserInput(own, tcrs);
@@ -179,8 +179,9 @@ gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpola
         }
         snprintf(crs, sizeof crs, "%s", o->crs);
     }
-    if ((st = gp_read_polygons(ctx, sc, "communities", crs, sizeof crs, NULL, 0, &tg, NULL)) ||
-        (st = gp_read_polygons(ctx, sc, "units", crs, sizeof crs, o->fields, o->n_fields, &src, NULL)))
+    const gp_config *cfg = gp_scenario_config(sc);
+    if ((st = gp_read_polygons(ctx, cfg, &cfg->input.communities, crs, sizeof crs, NULL, 0, &tg, NULL)) ||
+        (st = gp_read_polygons(ctx, cfg, &cfg->input.units, crs, sizeof crs, o->fields, o->n_fields, &src, NULL)))
         goto done;
     if (tg.n == 0) {
         st = gp_fail(ctx, GP_ERR_INPUT, "%s: no target polygons", o->target);
@@ -188,7 +189,7 @@ gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpola
     }
     if (o->weights) {
         const char *wf[] = {o->weights_field};
-        if ((st = gp_read_polygons(ctx, sc, "weights", crs, sizeof crs, wf, 1, &wp, NULL)) ||
+        if ((st = gp_read_polygons(ctx, cfg, &cfg->input.weights, crs, sizeof crs, wf, 1, &wp, NULL)) ||
             (st = gp_weights_take(ctx, &wp, &w)))
             goto done;
     }
@@ -209,7 +210,7 @@ gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpola
     snprintf(tmp, len, "%s.tmp-%ld.gpkg", o->out, (long)getpid());
     CPLPushErrorHandler(CPLQuietErrorHandler);
     unlink(tmp);
-    st = write_targets(ctx, sc, &tg, o->fields, nf, tval, tmp);
+    st = write_targets(ctx, cfg, &tg, o->fields, nf, tval, tmp);
     CPLPopErrorHandler();
     if (!st && rename(tmp, o->out) != 0)
         st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot put the result in place", o->out);

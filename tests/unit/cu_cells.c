@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "io/io.h"
+#include "plan/plan.h"
 
 #define wkt cu_wkt
 
@@ -75,8 +76,8 @@ static void check_cells(const char *atoms, int expect_whole_min)
     gp_dataset ds = {0};
     district(ctx, &ds);
     gp_scenario *sc = scn(ctx, atoms);
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, gp_scenario_config(sc), &ds), GP_OK);
     /* mass: every unit, including the one outside, is handed out exactly */
     double hh = 0, pop = 0;
     for (int i = 0; i < ds.n_atoms; i++)
@@ -177,7 +178,7 @@ static void test_convex_path(void)
     for (int k = 0; k < 4; k++)
         add(ctx, &ds, true, "u", U[k], 1000 * (k + 1), 0);
     /* cells of the community via the atomizer's tessellation */
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
     int na = ds.n_atoms;
     GEOSGeometry **tg = malloc((size_t)na * sizeof *tg);
     bool *cv = malloc((size_t)na * sizeof *cv);

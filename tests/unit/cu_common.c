@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "core/core.h"
 
 void cu_add_suite(const char *name, const cu_case *cases)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "solve/solve.h"
 
 static int lines;
 static void count_log(void *user, gp_log_level level, const char *msg)
@@ -18,22 +18,24 @@ static void count_log(void *user, gp_log_level level, const char *msg)
         lines++;
 }
 
+static int reached;
+
+static gp_status bad_call(gp_ctx *ctx, void *user)
+{
+    (void)ctx, (void)user;
+    glp_prob *lp = glp_create_prob();
+    glp_set_obj_coef(lp, 5, 1.0); /* column 5 does not exist: a GLPK error */
+    reached = 1;
+    glp_delete_prob(lp);
+    return GP_OK;
+}
+
 static void test_error_hook(void)
 {
     gp_ctx *ctx;
     CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
-    jmp_buf jb;
-    volatile int reached = 0;
-    gp_glpk_hooks_install(ctx, &jb);
-    if (setjmp(jb) == 0) {
-        glp_prob *lp = glp_create_prob();
-        glp_set_obj_coef(lp, 5, 1.0); /* column 5 does not exist: a GLPK error */
-        reached = 1;
-        glp_delete_prob(lp);
-        gp_glpk_hooks_remove();
-    } else {
-        gp_glpk_hooks_remove();
-    }
+    reached = 0;
+    CU_ASSERT_EQUAL(gp_glpk_run(ctx, bad_call, NULL), GP_ERR_SOLVER);
     CU_ASSERT_EQUAL(reached, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), "GLPK error"));
     CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), "out of range"));
@@ -42,16 +44,12 @@ static void test_error_hook(void)
 
 /* max x + y s.t. x + 2y <= 4, 3x + y <= 6, x, y >= 0 integer -> (2,0)/(1,1)/(0,2): 2
  * and the LP optimum at (1.6, 1.2) -> 2.8 */
-static double solve_small(gp_ctx *ctx, bool integer, int *status)
+typedef struct small { bool integer; int status; double z; } small;
+
+static gp_status small_model(gp_ctx *ctx, void *user)
 {
-    jmp_buf jb;
-    volatile double z = -1;
-    *status = -1;
-    gp_glpk_hooks_install(ctx, &jb);
-    if (setjmp(jb) != 0) {
-        gp_glpk_hooks_remove();
-        return -1;
-    }
+    (void)ctx;
+    small *s = user;
     glp_prob *lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MAX);
     glp_add_rows(lp, 2);
@@ -61,7 +59,7 @@ static double solve_small(gp_ctx *ctx, bool integer, int *status)
     for (int j = 1; j <= 2; j++) {
         glp_set_col_bnds(lp, j, GLP_LO, 0, 0);
         glp_set_obj_coef(lp, j, 1);
-        if (integer)
+        if (s->integer)
             glp_set_col_kind(lp, j, GLP_IV);
     }
     int ia[] = {0, 1, 1, 2, 2}, ja[] = {0, 1, 2, 1, 2};
@@ -71,22 +69,31 @@ static double solve_small(gp_ctx *ctx, bool integer, int *status)
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_ALL; /* goes to the log, not to stdout */
     if (glp_simplex(lp, &sm) == 0) {
-        if (integer) {
+        if (s->integer) {
             glp_iocp io;
             glp_init_iocp(&io);
             io.msg_lev = GLP_MSG_ALL;
             if (glp_intopt(lp, &io) == 0) {
-                *status = glp_mip_status(lp);
-                z = glp_mip_obj_val(lp);
+                s->status = glp_mip_status(lp);
+                s->z = glp_mip_obj_val(lp);
             }
         } else {
-            *status = glp_get_status(lp);
-            z = glp_get_obj_val(lp);
+            s->status = glp_get_status(lp);
+            s->z = glp_get_obj_val(lp);
         }
     }
     glp_delete_prob(lp);
-    gp_glpk_hooks_remove();
-    return z;
+    return GP_OK;
+}
+
+static double solve_small(gp_ctx *ctx, bool integer, int *status)
+{
+    small s = {integer, -1, -1};
+    *status = -1;
+    if (gp_glpk_run(ctx, small_model, &s) != GP_OK)
+        return -1;
+    *status = s.status;
+    return s.z;
 }
 
 static void test_solve_after_error(void)

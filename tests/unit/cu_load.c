@@ -10,7 +10,8 @@
 #include <unistd.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "io/io.h"
+#include "plan/plan.h"
 
 typedef struct feat { const char *id; const char *hh; const char *wkt; } feat;
 
@@ -62,7 +63,7 @@ static gp_status load(gp_ctx *ctx, const char *path, const char *extra, gp_datas
     gp_status st = gp_scenario_parse(ctx, text, "t.ini", "/", &sc);
     CU_ASSERT_EQUAL_FATAL(st, GP_OK);
     memset(ds, 0, sizeof *ds);
-    st = gp_load(ctx, sc, ds);
+    st = gp_load(ctx, gp_scenario_config(sc), ds);
     gp_scenario_destroy(sc);
     return st;
 }
@@ -216,19 +217,19 @@ static void test_csv(void)
     gp_scenario *sc = NULL;
     gp_dataset ds = {0};
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
-    CU_ASSERT_EQUAL(gp_load(ctx, sc, &ds), GP_ERR_CRS); /* units.csv has no CRS */
+    CU_ASSERT_EQUAL(gp_load(ctx, gp_scenario_config(sc), &ds), GP_ERR_CRS); /* units.csv has no CRS */
     CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), "units.crs"));
     gp_dataset_free(ctx, &ds);
     gp_scenario_destroy(sc);
     strcat(text, "units.crs = EPSG:4490\n");
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT_EQUAL(ds.n_units, 2);
     CU_ASSERT_DOUBLE_EQUAL(ds.in_units.sum_hh, 42, 0);
     CU_ASSERT_EQUAL(ds.n_cases, 3);
     CU_ASSERT_EQUAL(ds.n_case_types, 2);
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_cases_attach(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_cases_attach(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT_EQUAL(ds.n_cases_unmatched, 1);
     CU_ASSERT_DOUBLE_EQUAL(ds.atoms[0].v[GP_A_CASES] + ds.atoms[1].v[GP_A_CASES], 2, 0);
     gp_dataset_free(ctx, &ds);
@@ -261,11 +262,11 @@ static void test_weights_layer(void)
     gp_scenario *sc = NULL;
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
     gp_dataset ds = {0};
-    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT(ds.has_weights);
     CU_ASSERT_EQUAL(ds.weights.n, 1);
     CU_ASSERT_STRING_EQUAL(ds.in_weights.layer, "units");
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT_EQUAL_FATAL(ds.n_atoms, 2);
     for (int i = 0; i < 2; i++)
         CU_ASSERT_DOUBLE_EQUAL(ds.atoms[i].v[GP_A_HH], ds.atoms[i].cx > 500100 ? 100 : 0, 1e-9);
@@ -274,7 +275,7 @@ static void test_weights_layer(void)
     /* a weight that is not a number is an error naming the file */
     write_units(wp, "EPSG:32651", w, 2);
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "t.ini", "/", &sc), GP_OK);
-    CU_ASSERT_EQUAL(gp_load(ctx, sc, &ds), GP_ERR_INPUT);
+    CU_ASSERT_EQUAL(gp_load(ctx, gp_scenario_config(sc), &ds), GP_ERR_INPUT);
     CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), "'x0' is not a number"));
     CU_ASSERT_PTR_NOT_NULL(strstr(gp_ctx_errmsg(ctx), wp));
     gp_dataset_free(ctx, &ds);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "plan/plan.h"
 
 typedef struct lattice {
     int w, h, n;

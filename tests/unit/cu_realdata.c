@@ -12,7 +12,8 @@
 #include <ogr_api.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "io/io.h"
+#include "plan/plan.h"
 
 static const char *shared;
 
@@ -25,8 +26,8 @@ static gp_status prepare(gp_ctx *ctx, const char *fmt, gp_dataset *ds, gp_scenar
     gp_status st = gp_scenario_parse(ctx, text, "realdata.ini", "/", &sc);
     CU_ASSERT_EQUAL_FATAL(st, GP_OK);
     memset(ds, 0, sizeof *ds);
-    if (!(st = gp_load(ctx, sc, ds)) && !(st = gp_atomize(ctx, sc, ds)) && !(st = gp_cases_attach(ctx, sc, ds)))
-        st = gp_graph_build(ctx, sc, ds);
+    if (!(st = gp_load(ctx, gp_scenario_config(sc), ds)) && !(st = gp_atomize(ctx, gp_scenario_config(sc), ds)) && !(st = gp_cases_attach(ctx, gp_scenario_config(sc), ds)))
+        st = gp_graph_build(ctx, gp_scenario_config(sc), ds);
     if (st)
         fprintf(stderr, "\n%s\n", gp_ctx_errmsg(ctx));
     *out = sc;
@@ -274,16 +275,16 @@ static void test_sf_feet(void)
     gp_scenario *sc = NULL;
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "feet.ini", "/", &sc), GP_OK);
     gp_dataset a = {0}, b = {0};
-    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, sc, &a), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &a), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, gp_scenario_config(sc), &a), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &a), GP_OK);
     CU_ASSERT_STRING_EQUAL(a.in_comms.crs, "EPSG:2227");
     gp_scenario_destroy(sc);
     snprintf(text, sizeof text, "[input]\nunits = %s/datasets/sf/SFCrime_blocks.shp\nunits.population = Population\n"
              "communities = %s/datasets/sf/neighborhoods.geojson\ncommunities.id = nhood\n[atoms]\nmode = cells\n"
              "size = 200\n", shared, shared);
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, text, "deg.ini", "/", &sc), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, sc, &b), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &b), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_load(ctx, gp_scenario_config(sc), &b), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &b), GP_OK);
     CU_ASSERT_STRING_EQUAL(a.crs, b.crs);
     CU_ASSERT_EQUAL(a.n_atoms, b.n_atoms);
     double ta = 0, tb = 0, pa = 0, pb = 0;

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "config/config.h"
 
 #define LONG "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789" \
              "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
@@ -83,12 +83,14 @@ static void test_valid(void)
     CU_ASSERT_STRING_EQUAL(gp_scenario_get(sc, "grid", "households"), "300..500");
     CU_ASSERT_STRING_EQUAL(gp_scenario_output_dir(sc), "/data/s/out/x");
     CU_ASSERT_PTR_NULL(gp_scenario_get(sc, "input", "existing_plan"));
-    double lo, hi;
-    CU_ASSERT(gp_scn_range(sc, "grid", "population", &lo, &hi) && hi == 2500 && lo < 0);
-    CU_ASSERT_DOUBLE_EQUAL(gp_scn_num(sc, "case_weights", "dispute", 1), 3, 0);
-    const char **k, **v;
-    CU_ASSERT_EQUAL(gp_scn_section(sc, "case_weights", &k, &v), 2);
-    CU_ASSERT_STRING_EQUAL(k[0], "default");
+    const gp_config *cfg = gp_scenario_config(sc);
+    CU_ASSERT(cfg->grid.population.set && cfg->grid.population.hi == 2500 && cfg->grid.population.lo < 0);
+    CU_ASSERT(cfg->grid.count == GP_COUNT_RANGE && cfg->grid.count_min == 3 && cfg->grid.count_max == 6);
+    /* [case_weights]: the types in file order, "default" for the others */
+    CU_ASSERT_EQUAL_FATAL(cfg->case_weights.n, 1);
+    CU_ASSERT_STRING_EQUAL(cfg->case_weights.type[0], "dispute");
+    CU_ASSERT_DOUBLE_EQUAL(cfg->case_weights.weight[0], 3, 0);
+    CU_ASSERT_DOUBLE_EQUAL(cfg->case_weights.fallback, 0.5, 0);
     /* a command-line override resolves against the current directory */
     CU_ASSERT_EQUAL(gp_scenario_set(ctx, sc, "output", "dir", "elsewhere"), GP_OK);
     CU_ASSERT_STRING_EQUAL(gp_scenario_output_dir(sc), "elsewhere");
@@ -100,7 +102,9 @@ static void test_valid(void)
                                             "[workers]\nallocate = yes\nper_grid = 1\ncommunity_fte = 2..\n",
                                             "t.ini", "/d", &sc), GP_OK);
     CU_ASSERT_STRING_EQUAL(gp_scenario_get(sc, "input", "workers"), "/d/w.csv");
-    CU_ASSERT(gp_scn_range(sc, "workers", "community_fte", &lo, &hi) && lo == 2 && hi > 1e300);
+    cfg = gp_scenario_config(sc);
+    CU_ASSERT(cfg->workers.community_fte.lo == 2 && cfg->workers.community_fte.hi > 1e300);
+    CU_ASSERT(cfg->workers.per_grid_lo == 1 && cfg->workers.per_grid_hi == 1 && cfg->workers.allocate);
     gp_scenario_destroy(sc);
     /* default output folder: out/ beside the scenario */
     CU_ASSERT_EQUAL_FATAL(gp_scenario_parse(ctx, BASE, "t.ini", "/d", &sc), GP_OK);

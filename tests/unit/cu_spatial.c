@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "io/io.h"
+#include "plan/plan.h"
 
 #define wkt cu_wkt
 
@@ -75,7 +76,7 @@ static void test_split_30_70(void)
     add_unit(ctx, &ds, "u3", 170, 0, 200, 100, 10, 20);    /* inside B */
     add_unit(ctx, &ds, "u4", 300, 0, 320, 100, 7, 13);     /* wholly outside: to u3, nearest in B */
     gp_scenario *sc = scenario(ctx, NULL);
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT_EQUAL(ds.n_atoms, 4);
     const gp_atom *a = atom_named(&ds, "u2/A"), *b = atom_named(&ds, "u2/B");
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
@@ -116,7 +117,7 @@ static void test_sliver_not_split(void)
     /* a unit half outside the study area keeps all its counts */
     add_unit(ctx, &ds, "edge", 150, 50, 250, 100, 10, 10);
     gp_scenario *sc = scenario(ctx, NULL);
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT_EQUAL(ds.n_atoms, 2);
     const gp_atom *u = atom_named(&ds, "u"), *e = atom_named(&ds, "edge");
     CU_ASSERT_PTR_NOT_NULL_FATAL(u);
@@ -139,7 +140,7 @@ static void test_cases_and_workload(void)
     add_unit(ctx, &ds, "w", 0, 0, 100, 100, 10, 20);
     add_unit(ctx, &ds, "e", 100, 0, 200, 100, 20, 40);
     gp_scenario *sc = scenario(ctx, "[workload]\nhouseholds = 1\ncases = 2\n");
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
     static const double pts[][3] = {{50, 50, 0}, {150, 50, 1}, {100, 50, 1}, {150, 10, 0}, {500, 500, 0}};
     ds.n_cases = 5;
     ds.cases = calloc(5, sizeof *ds.cases);
@@ -152,7 +153,7 @@ static void test_cases_and_workload(void)
     ds.case_weights[1] = 3;
     for (int k = 0; k < 5; k++)
         ds.cases[k] = (gp_case){pts[k][0], pts[k][1], (int)pts[k][2], -1};
-    CU_ASSERT_EQUAL_FATAL(gp_cases_attach(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_cases_attach(ctx, gp_scenario_config(sc), &ds), GP_OK);
     const gp_atom *w = atom_named(&ds, "w"), *e = atom_named(&ds, "e");
     /* the point on the shared edge goes to the first atom in order: w */
     CU_ASSERT_DOUBLE_EQUAL(w->v[GP_A_CASES], 2, 0);
@@ -190,8 +191,8 @@ static void test_adjacency(void)
     /* an island 100 m away */
     add_unit(ctx, &ds, "isle", 300, 0, 350, 50, 1, 1);
     gp_scenario *sc = scenario(ctx, "[atoms]\nsnap = 1\n");
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &ds), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, sc, &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &ds), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, gp_scenario_config(sc), &ds), GP_OK);
     CU_ASSERT(adjacent(&ds, "sw", "se"));
     CU_ASSERT(adjacent(&ds, "sw", "nw"));
     CU_ASSERT(adjacent(&ds, "ne", "nw"));
@@ -214,8 +215,8 @@ static void test_adjacency(void)
     add_unit(ctx, &d2, "se", 100.4, 0, 200, 100, 1, 1);
     add_unit(ctx, &d2, "x", 0, 100, 100, 200, 1, 1);
     sc = scenario(ctx, "[atoms]\nsnap = 0\n");
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &d2), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, sc, &d2), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &d2), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, gp_scenario_config(sc), &d2), GP_OK);
     CU_ASSERT(adjacent(&d2, "sw", "x")); /* exact shared edge */
     CU_ASSERT_EQUAL(d2.n_bridges, 1);
     gp_scenario_destroy(sc);
@@ -241,7 +242,7 @@ static void test_edge_cases(void)
     add_unit(ctx, &ds, "wide", 0, 0, 110, 110, 1000, 2000); /* 121 pieces of < 1% each */
     add_unit(ctx, &ds, "edge", 0, 110, 10, 120, 5, 5);       /* touches C10_0 along its top edge only */
     gp_scenario *sc = scenario(ctx, NULL);
-    gp_status ast = gp_atomize(ctx, sc, &ds);
+    gp_status ast = gp_atomize(ctx, gp_scenario_config(sc), &ds);
     if (ast)
         fprintf(stderr, "\n[%s]\n", gp_ctx_errmsg(ctx));
     CU_ASSERT_EQUAL_FATAL(ast, GP_OK);
@@ -267,8 +268,8 @@ static void test_edge_cases(void)
     d2.units[1].hh = d2.units[1].pop = 1;
     d2.n_units = 2;
     sc = scenario(ctx, "[atoms]\nsnap = 1\n");
-    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, sc, &d2), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, sc, &d2), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_atomize(ctx, gp_scenario_config(sc), &d2), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_graph_build(ctx, gp_scenario_config(sc), &d2), GP_OK);
     CU_ASSERT(adjacent(&d2, "w", "e"));
     CU_ASSERT_EQUAL(d2.n_bridges, 0);
     gp_scenario_destroy(sc);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cu_tester.h"
-#include "internal.h"
+#include "plan/plan.h"
 
 static void test_ranges(void)
 {

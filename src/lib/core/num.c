@@ -1,0 +1,102 @@
+/* Numbers read and written the same whatever locale the host program set:
+ * a host such as QGIS sets LC_NUMERIC, and "1,5" must never be read as
+ * 1.5 nor 1.5 written as "1,5" in a scenario, a report or a CSV. */
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+static locale_t c_locale;
+static pthread_once_t c_once = PTHREAD_ONCE_INIT;
+
+static void c_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+static locale_t c_loc(void)
+{
+    pthread_once(&c_once, c_init);
+    return c_locale;
+}
+
+void *gp_locale_enter(void)
+{
+    locale_t c = c_loc();
+    return c ? (void *)uselocale(c) : NULL;
+}
+
+void gp_locale_leave(void *saved)
+{
+    if (saved)
+        uselocale((locale_t)saved);
+}
+
+static const char *skip_ws(const char *s)
+{
+    while (*s && strchr(" \t\n\r\f\v", *s))
+        s++;
+    return s;
+}
+
+static bool only_ws(const char *s) { return *skip_ws(s) == '\0'; }
+
+bool gp_parse_double(const char *s, double *out)
+{
+    if (!s)
+        return false;
+    s = skip_ws(s);
+    if (!*s)
+        return false;
+    char *end;
+    errno = 0;
+    locale_t c = c_loc();
+    double v = c ? strtod_l(s, &end, c) : strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(v) || !only_ws(end))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool gp_parse_int(const char *s, long *out)
+{
+    if (!s)
+        return false;
+    s = skip_ws(s);
+    if (!*s)
+        return false;
+    char *end;
+    errno = 0;
+    locale_t c = c_loc();
+    long v = c ? strtol_l(s, &end, 10, c) : strtol(s, &end, 10);
+    if (end == s || errno == ERANGE || !only_ws(end))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool gp_parse_range(const char *s, double *lo, double *hi)
+{
+    const char *dots = strstr(s, "..");
+    if (!dots)
+        return false;
+    char left[128], right[128];
+    size_t ln = (size_t)(dots - s), rn = strlen(dots + 2);
+    if (ln >= sizeof left || rn >= sizeof right)
+        return false;
+    memcpy(left, s, ln);
+    left[ln] = '\0';
+    memcpy(right, dots + 2, rn + 1);
+    if (strstr(right, ".."))
+        return false;
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    if (!only_ws(left) && !gp_parse_double(left, lo))
+        return false;
+    if (!only_ws(right) && !gp_parse_double(right, hi))
+        return false;
+    if (only_ws(left) && only_ws(right))
+        return false;
+    return *lo <= *hi;
+}

@@ -1,0 +1,191 @@
+/*
+ * data: the vocabulary of a run as C types: units, communities, atoms,
+ * cases, the plan in force, workers, and the plan made of grids. Every
+ * stage reads and fills these; this layer only defines and frees them.
+ */
+#ifndef GP_DATA_H
+#define GP_DATA_H
+
+#include "core/core.h"
+
+/* Attributes carried by atoms and grids. */
+enum {
+    GP_A_HH = 0,     /* households */
+    GP_A_POP = 1,    /* population */
+    GP_A_CASES = 2,  /* number of cases */
+    GP_A_LOAD = 3,   /* case load: weighted count of cases */
+    GP_A_WORK = 4,   /* workload: linear combination from the scenario */
+    GP_NATTR = 5
+};
+extern const char *const gp_attr_names[GP_NATTR];
+
+typedef struct gp_unit {
+    char *id;
+    char *lock;                  /* grid label the unit is locked to, or NULL */
+    bool dedicated;              /* a grid of its own, exempt from the bounds */
+    double hh, pop;
+    GEOSGeometry *geom;          /* working CRS, valid */
+    double area;
+    bool repaired;
+} gp_unit;
+
+typedef struct gp_community {
+    char *id;
+    char *name;
+    char *code;                  /* [input] communities.code (structured grid codes), or NULL */
+    GEOSGeometry *geom;          /* working CRS, valid */
+    const GEOSPreparedGeometry *prep;
+    int first_atom, n_atoms;     /* atoms are stored grouped by community */
+    /* results of partitioning */
+    int n_grids;
+    int status;                  /* gp_comm_status */
+    char reason[512];
+    double seconds;
+    double objective, bound, gap; /* moment of inertia, its lower bound, gap (NAN: unknown) */
+    const char *search;          /* "branch_and_cut", "neighbourhood", "rebalance", NULL: none */
+    const char *bound_by;        /* "lp", "lagrangian", NULL: none */
+    int lns_solved, lns_improved, lns_timed_out; /* neighbourhood search: sub-models solved,
+                                    better plans kept, sub-models out of time */
+    double hh_moved;             /* vs the existing plan (NAN: none) */
+    /* staffing (staff/) */
+    double work;                 /* workload of its atoms */
+    double fte0, fte1;           /* FTE in the roster / after allocation */
+    int n_workers;               /* workers after allocation */
+    int k_workers;               /* grid count set by count = workers (0: not set) */
+    int wstatus;                 /* assignment: gp_comm_status */
+    double wobjective, wgap, wseconds;
+    char wreason[512];           /* why the assignment misses a rule, with a fix */
+} gp_community;
+
+enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_LIMIT };
+/* "feasible", "optimal" (within [solver] gap of the model's bound),
+ * "time_limit" (within bounds, the search for better stopped by the time
+ * limit) or "infeasible", as written in report.json and the grids layer;
+ * "pending" for a status not set. */
+const char *gp_comm_status_name(int status);
+
+typedef struct gp_atom {
+    char *id;
+    int community;
+    int unit;
+    double v[GP_NATTR];
+    GEOSGeometry *geom;
+    double area, cx, cy;
+    int grid;                    /* index into the plan's grids, -1 none */
+    int existing;                /* index into existing grids, -1 none */
+    bool cell;                   /* a whole (unclipped) lattice cell */
+    long ci, cj;                 /* its lattice position (cells mode) */
+} gp_atom;
+
+typedef struct gp_case {
+    double x, y;
+    int type;                    /* index into the dataset's case types */
+    int atom;                    /* -1 when outside every atom */
+} gp_case;
+
+typedef struct gp_input_info {
+    char *path, *layer;
+    int features;
+    char checksum[17];
+    char *crs;                   /* as found in the file */
+    double sum_hh, sum_pop;      /* sums read (units only) */
+} gp_input_info;
+
+typedef struct gp_existing_grid {
+    char *id;
+    GEOSGeometry *geom;
+    double hh;                   /* over atoms mapped to it */
+} gp_existing_grid;
+
+/* A worker of the roster ([input] workers). */
+typedef struct gp_worker {
+    char *id, *name;
+    char *cur_text;              /* current grids as written in the roster */
+    long row;                    /* feature number in the roster (1 = first) */
+    int home;                    /* community in the roster, -1 none */
+    int comm;                    /* community after allocation, -1 none */
+    double fte;                  /* capacity in full-time equivalents */
+    bool locked;                 /* stays in its community and keeps its grid */
+    bool has_base;
+    double bx, by;               /* base location, working CRS */
+    int *cur; int n_cur;         /* current grids: indexes into existing grids */
+    /* results */
+    double load0, load;          /* workload before (existing plan) and after */
+    double travel;               /* metres from base to its grids' centres, NAN: no base */
+    int changed;                 /* 1 when its community or grids changed, 0 not, -1 unknown */
+    gp_ivec grids;               /* plan grid indexes */
+} gp_worker;
+
+/* Ancillary weights for dasymetric apportioning (geo/apportion.c). */
+typedef struct gp_weights {
+    GEOSGeometry **geoms;
+    double *w;
+    int n;
+    GEOSSTRtree *tree;
+} gp_weights;
+
+/* Everything a run holds. Arrays owned by the dataset. */
+typedef struct gp_dataset {
+    char crs[256];               /* working CRS, "EPSG:xxxxx" or as given */
+    char *input_crs_def;         /* CRS of the communities layer (else the units'), WKT */
+    char input_crs_name[128];    /* its short name, e.g. "EPSG:4490" */
+    gp_unit *units; int n_units;
+    gp_community *comms; int n_comms;
+    gp_atom *atoms; int n_atoms;
+    gp_case *cases; int n_cases; int n_cases_unmatched;
+    int n_cases_via_unit;        /* in no atom, given to their unit's largest atom */
+    char **case_types; double *case_weights; int n_case_types;
+    gp_existing_grid *existing; int n_existing;
+    gp_input_info in_units, in_comms, in_cases, in_existing;
+    bool has_cases, has_existing, has_weights;
+    gp_weights weights;
+    gp_input_info in_weights;
+    int *case_counts;            /* n_atoms x n_case_types */
+    int n_repaired, n_units_moved; double pop_moved, hh_moved_in_atomize;
+    gp_ivec moved_units, moved_to;   /* units outside every community -> atom */
+    gp_ivec bridges;                 /* pairs of atoms joined across a gap */
+    char **repaired; int n_repaired_ids;   /* "layer:id" of repaired polygons */
+    char **empty; int n_empty;             /* units skipped: no area, no counts */
+    /* adjacency (CSR over all atoms; edges only inside a community) */
+    int *xadj, *adj; double *adjw;
+    int n_bridges;
+    bool cell_hex;               /* cells mode: the lattice */
+    double cell_size;
+    /* the roster and what was done with it (staff/) */
+    gp_worker *workers; int n_workers;
+    gp_input_info in_workers;
+    bool has_workers;
+    bool allocated;              /* head-count allocation ran */
+    int alloc_status;            /* gp_comm_status of the allocation */
+    double alloc_objective, alloc_gap, alloc_seconds;
+    char alloc_reason[512];
+    int n_transfers;
+    double capacity;             /* workload one FTE may carry */
+    char roster_reason[512];     /* the roster cannot carry the workload: by how much */
+} gp_dataset;
+
+/* Frees what ds holds (ds itself is the caller's) and zeroes it. */
+void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds);
+void gp_weights_free(gp_ctx *ctx, gp_weights *w);
+
+/* ---- the plan -------------------------------------------------------------- */
+
+typedef struct gp_grid {
+    char *id;
+    int community;
+    bool dedicated;              /* a dedicated unit's own grid (no bounds) */
+    double v[GP_NATTR];
+    int n_atoms;
+    GEOSGeometry *geom;
+    double area, perimeter, polsby_popper;
+    char *workers;               /* worker ids, ';'-separated (NULL: none) */
+} gp_grid;
+
+typedef struct gp_plan {
+    gp_grid *grids; int n_grids;
+    double hh_moved;              /* vs existing plan, -1 if none */
+} gp_plan;
+
+void gp_plan_free(gp_ctx *ctx, gp_plan *plan);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * exec: where the jobs of a run execute. One pool of worker threads runs
+ * the communities' partition jobs, the head-count allocation and the
+ * communities' assignment jobs; results are gathered in community order,
+ * so they never depend on the number of threads or which finishes first.
+ * (Another back end, such as Open MPI, plugs in here.)
+ */
+#ifndef GP_EXEC_H
+#define GP_EXEC_H
+
+#include "plan/plan.h"
+#include "staff/staff.h"
+
+/* Runs job(tctx, i, user) for i = 0..n-1 on up to threads worker threads
+ * (0: one per core). Each thread has a context of its own (tctx) whose
+ * messages are logged on ctx after all jobs are done, job by job in order;
+ * each thread frees its GLPK environment, so GLPK never runs on the
+ * caller's thread. A job writes only its own results. Errors: GP_ERR_NOMEM,
+ * GP_ERR_INTERNAL when no thread can start (pool.c). */
+gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, void (*job)(gp_ctx *tctx, int i, void *user), void *user);
+
+/* Partitions every community and appends its grids to plan (run.c). */
+gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_problem *tmpl, gp_dataset *ds,
+                            gp_plan *plan);
+/* Head-count allocation (gp_staff_allocate) on a worker thread. */
+gp_status gp_exec_allocate(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, const int *kmin, const int *kmax,
+                           const int *k);
+/* Assigns the workers of every community to its grids (gp_staff_assign). */
+gp_status gp_exec_assign(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_plan *plan);
+
+#endif

@@ -1,0 +1,84 @@
+/* The one pool of worker threads: jobs taken in index order by whichever
+ * thread is free, each thread with its own context and GLPK environment,
+ * messages logged in job order on the caller's thread at the end. */
+#include <glpk.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exec/exec.h"
+
+typedef struct pool {
+    gp_ctx *ctx;
+    int n, next;
+    void (*job)(gp_ctx *tctx, int i, void *user);
+    void *user;
+    gp_logbuf *logs;             /* per job */
+    pthread_mutex_t mu;
+} pool;
+
+typedef struct worker {
+    pool *pl;
+    gp_ctx *tctx;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    pool *pl = w->pl;
+    void *loc = gp_locale_enter();
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        int i = pl->next++;
+        pthread_mutex_unlock(&pl->mu);
+        if (i >= pl->n)
+            break;
+        w->tctx->logbuf = &pl->logs[i];
+        w->tctx->errmsg[0] = '\0';
+        pl->job(w->tctx, i, pl->user);
+        w->tctx->logbuf = NULL;
+    }
+    glp_free_env(); /* this thread's GLPK environment, on this thread */
+    gp_locale_leave(loc);
+    return NULL;
+}
+
+gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, void (*job)(gp_ctx *tctx, int i, void *user), void *user)
+{
+    if (n <= 0)
+        return GP_OK;
+    long nt = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1)
+        nt = 1;
+    if (nt > n)
+        nt = n;
+    pool pl = {.ctx = ctx, .n = n, .job = job, .user = user, .logs = calloc((size_t)n, sizeof *pl.logs)};
+    worker *w = calloc((size_t)nt, sizeof *w);
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    gp_status st = pl.logs && w && th ? GP_OK : GP_ERR_NOMEM;
+    for (long t = 0; !st && t < nt; t++) {
+        w[t].pl = &pl;
+        st = gp_ctx_create_child(ctx, &w[t].tctx);
+    }
+    int started = 0;
+    if (!st) {
+        pthread_mutex_init(&pl.mu, NULL);
+        for (long t = 0; t < nt; t++)
+            if (pthread_create(&th[started], NULL, work, &w[started]) == 0)
+                started++;
+        for (int t = 0; t < started; t++)
+            pthread_join(th[t], NULL);
+        pthread_mutex_destroy(&pl.mu);
+        if (started == 0)
+            st = gp_fail(ctx, GP_ERR_INTERNAL, "cannot start a worker thread: the system is out of threads");
+    }
+    for (int i = 0; pl.logs && i < n; i++) {
+        gp_logbuf_flush(ctx, &pl.logs[i]);
+        gp_logbuf_free(&pl.logs[i]);
+    }
+    for (long t = 0; w && t < nt; t++)
+        gp_ctx_destroy(w[t].tctx);
+    free(pl.logs), free(w), free(th);
+    return st;
+}

@@ -1,0 +1,487 @@
+/* The load stage: units, communities, cases, the plan in force and the
+ * ancillary weights read with GDAL/OGR, projected to the working CRS with
+ * PROJ, and invalid polygons repaired with GEOS; then the roster. Every
+ * message names the file, the feature and the fix. */
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <math.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "io/io.h"
+
+static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
+{
+    int id_i, hh_i, pop_i, lock_i, ded_i;
+    gp_status st;
+    if ((st = gp_src_field(ctx, s, &cfg->input.units_id, &id_i)) ||
+        (st = gp_src_field(ctx, s, &cfg->input.units_households, &hh_i)) ||
+        (st = gp_src_field(ctx, s, &cfg->input.units_population, &pop_i)) ||
+        (st = gp_src_field(ctx, s, &cfg->input.units_lock, &lock_i)) ||
+        (st = gp_src_field(ctx, s, &cfg->input.units_dedicated, &ded_i)))
+        return st;
+    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
+    if (cap < 1)
+        cap = 64;
+    ds->units = calloc((size_t)cap, sizeof *ds->units);
+    if (!ds->units)
+        return GP_ERR_NOMEM;
+    OGR_L_ResetReading(s->lyr);
+    OGRFeatureH f;
+    char label[160];
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        gp_src_label(f, id_i, label, sizeof label);
+        if (ds->n_units == cap) {
+            gp_unit *u = realloc(ds->units, (size_t)cap * 2 * sizeof *u);
+            if (!u) {
+                OGR_F_Destroy(f);
+                return GP_ERR_NOMEM;
+            }
+            memset(u + cap, 0, (size_t)cap * sizeof *u);
+            ds->units = u;
+            cap *= 2;
+        }
+        gp_unit *u = &ds->units[ds->n_units];
+        double hh = 0, pop = 0;
+        st = GP_OK;
+        if (hh_i >= 0)
+            st = gp_src_count(ctx, s, f, hh_i, label, &hh);
+        if (!st && pop_i >= 0)
+            st = gp_src_count(ctx, s, f, pop_i, label, &pop);
+        GEOSGeometry *g = st ? NULL : gp_src_geom(ctx, s, pj, f, label, true, &st);
+        if (!st && !g && (hh > 0 || pop > 0))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has no geometry but counts (%g households, %g "
+                         "population): give it a polygon", s->path, label, hh, pop);
+        if (!st && g) {
+            bool rep;
+            g = gp_geom_repair(ctx, g, &rep);
+            if (!g)
+                st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s: invalid polygon that GEOS cannot repair: %s",
+                             s->path, label, gp_geos_lastmsg(ctx));
+            u->repaired = rep;
+            if (rep)
+                gp_src_note_repair(ctx, ds, s, label);
+        }
+        if (!st && g) {
+            double a = 0;
+            GEOSArea_r(ctx->geos, g, &a);
+            if (a <= 0 && (hh > 0 || pop > 0))
+                st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has zero area but counts (%g households): "
+                             "fix its polygon", s->path, label, hh);
+            u->area = a;
+        }
+        if (!st && id_i < 0)
+            snprintf(label, sizeof label, "%lld", (long long)OGR_F_GetFID(f));
+        else if (!st)
+            snprintf(label, sizeof label, "%s", OGR_F_GetFieldAsString(f, id_i));
+        char lockv[160] = "";
+        if (lock_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, lock_i))
+            snprintf(lockv, sizeof lockv, "%s", OGR_F_GetFieldAsString(f, lock_i));
+        bool ded = false;
+        if (ded_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, ded_i)) {
+            const char *dv = OGR_F_GetFieldAsString(f, ded_i);
+            double num;
+            ded = gp_parse_double(dv, &num) ? num != 0
+                : !strcasecmp(dv, "true") || !strcasecmp(dv, "yes") || !strcasecmp(dv, "y") || !strcasecmp(dv, "t");
+        }
+        OGR_F_Destroy(f);
+        if (st) {
+            if (g)
+                GEOSGeom_destroy_r(ctx->geos, g);
+            return st;
+        }
+        if (g && u->area <= 0) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            g = NULL;
+        }
+        if (!g) {
+            /* no area and no counts: nothing to place, but say so */
+            gp_src_note(&ds->empty, &ds->n_empty, "", label);
+            gp_log(ctx, GP_LOG_WARN, "%s: unit '%s' has no area and no counts: skipped", s->path, label);
+            continue;
+        }
+        u->lock = lockv[0] ? gp_strdup(lockv) : NULL;
+        u->dedicated = ded;
+        u->id = gp_strdup(label);
+        u->hh = hh;
+        u->pop = pop;
+        u->geom = g;
+        ds->in_units.sum_hh += hh;
+        ds->in_units.sum_pop += pop;
+        ds->n_units++;
+    }
+    if (ds->n_units == 0)
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no units with geometry", s->path, s->layer_name);
+    return gp_check_unique(ctx, s->path, "units.id", &ds->units[0].id, sizeof *ds->units, ds->n_units);
+}
+
+static gp_status load_comms(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
+{
+    int id_i, name_i, code_i;
+    gp_status st;
+    if ((st = gp_src_field(ctx, s, &cfg->input.communities_id, &id_i)) ||
+        (st = gp_src_field(ctx, s, &cfg->input.communities_name, &name_i)) ||
+        (st = gp_src_field(ctx, s, &cfg->input.communities_code, &code_i)))
+        return st;
+    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
+    ds->comms = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->comms);
+    if (!ds->comms)
+        return GP_ERR_NOMEM;
+    OGR_L_ResetReading(s->lyr);
+    OGRFeatureH f;
+    char label[160];
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        gp_src_label(f, id_i, label, sizeof label);
+        if (ds->n_comms == cap) {
+            OGR_F_Destroy(f);
+            return gp_fail(ctx, GP_ERR_INPUT, "%s: the layer reports fewer features than it holds", s->path);
+        }
+        GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, true, &st);
+        if (!st && !g)
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s has no geometry", s->path, label);
+        bool rep = false;
+        if (!st && !(g = gp_geom_repair(ctx, g, &rep)))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s: invalid polygon that GEOS cannot repair", s->path,
+                         label);
+        if (rep)
+            gp_src_note_repair(ctx, ds, s, label);
+        gp_community *c = &ds->comms[ds->n_comms];
+        if (!st) {
+            if (id_i >= 0 && !OGR_F_IsFieldSetAndNotNull(f, id_i))
+                st = gp_fail(ctx, GP_ERR_INPUT, "%s: feature FID %lld: community id field is NULL", s->path,
+                             (long long)OGR_F_GetFID(f));
+            else if (id_i >= 0)
+                c->id = gp_strdup(OGR_F_GetFieldAsString(f, id_i));
+            else {
+                char b[32];
+                snprintf(b, sizeof b, "%lld", (long long)OGR_F_GetFID(f));
+                c->id = gp_strdup(b);
+            }
+            c->name = gp_strdup(name_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, name_i) ? OGR_F_GetFieldAsString(f, name_i)
+                                                                                    : "");
+            if (code_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, code_i))
+                c->code = gp_strdup(OGR_F_GetFieldAsString(f, code_i));
+        }
+        OGR_F_Destroy(f);
+        if (st) {
+            if (g)
+                GEOSGeom_destroy_r(ctx->geos, g);
+            free(c->id); /* not counted yet: not freed with the dataset */
+            free(c->name);
+            free(c->code);
+            c->id = c->name = c->code = NULL;
+            return st;
+        }
+        c->geom = g;
+        ds->n_comms++;
+    }
+    if (ds->n_comms == 0)
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no communities", s->path, s->layer_name);
+    return gp_check_unique(ctx, s->path, "communities.id", &ds->comms[0].id, sizeof *ds->comms, ds->n_comms);
+}
+
+/* Without a communities layer, one community covers all units. */
+static gp_status one_community(gp_ctx *ctx, gp_dataset *ds)
+{
+    GEOSGeometry **gs = malloc((size_t)ds->n_units * sizeof *gs);
+    if (!gs)
+        return GP_ERR_NOMEM;
+    for (int i = 0; i < ds->n_units; i++)
+        gs[i] = GEOSGeom_clone_r(ctx->geos, ds->units[i].geom);
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(ctx->geos, GEOS_GEOMETRYCOLLECTION, gs, (unsigned)ds->n_units);
+    free(gs);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(ctx->geos, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(ctx->geos, coll);
+    if (!u)
+        return gp_fail(ctx, GP_ERR_GEOS, "union of all units failed: %s", gp_geos_lastmsg(ctx));
+    ds->comms = calloc(1, sizeof *ds->comms);
+    if (!ds->comms) {
+        GEOSGeom_destroy_r(ctx->geos, u);
+        return GP_ERR_NOMEM;
+    }
+    ds->comms[0].id = gp_strdup("all");
+    ds->comms[0].name = gp_strdup("all units");
+    ds->comms[0].geom = u;
+    ds->n_comms = 1;
+    return GP_OK;
+}
+
+static int case_type_index(gp_dataset *ds, const char *t)
+{
+    for (int i = 0; i < ds->n_case_types; i++)
+        if (strcmp(ds->case_types[i], t) == 0)
+            return i;
+    char **nt = realloc(ds->case_types, (size_t)(ds->n_case_types + 1) * sizeof *nt);
+    if (!nt)
+        return -1;
+    ds->case_types = nt;
+    if (!(nt[ds->n_case_types] = gp_strdup(t)))
+        return -1;
+    return ds->n_case_types++;
+}
+
+static gp_status load_cases(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
+{
+    int type_i;
+    gp_status st = gp_src_field(ctx, s, &cfg->input.cases_type, &type_i);
+    if (st)
+        return st;
+    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
+    if (cap < 1)
+        cap = 64;
+    ds->cases = malloc((size_t)cap * sizeof *ds->cases);
+    if (!ds->cases)
+        return GP_ERR_NOMEM;
+    OGR_L_ResetReading(s->lyr);
+    OGRFeatureH f;
+    char label[64];
+    int no_geom = 0, multi = 0;
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        snprintf(label, sizeof label, "FID %lld", (long long)OGR_F_GetFID(f));
+        GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, false, &st);
+        const char *t = type_i < 0 ? "case" : OGR_F_IsFieldSetAndNotNull(f, type_i) ? OGR_F_GetFieldAsString(f, type_i)
+                                                                                   : "unknown";
+        int ti = st ? 0 : case_type_index(ds, t);
+        OGR_F_Destroy(f);
+        if (st)
+            return st;
+        if (ti < 0) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            return GP_ERR_NOMEM;
+        }
+        if (!g) {
+            no_geom++;
+            continue;
+        }
+        if (ds->n_cases == cap) {
+            gp_case *c = realloc(ds->cases, (size_t)cap * 2 * sizeof *c);
+            if (!c) {
+                GEOSGeom_destroy_r(ctx->geos, g);
+                return GP_ERR_NOMEM;
+            }
+            ds->cases = c;
+            cap *= 2;
+        }
+        const GEOSGeometry *pt = GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT ? g : GEOSGetGeometryN_r(ctx->geos, g, 0);
+        if (pt != g && GEOSGetNumGeometries_r(ctx->geos, g) > 1)
+            multi++;
+        gp_case *c = &ds->cases[ds->n_cases++];
+        GEOSGeomGetX_r(ctx->geos, pt, &c->x);
+        GEOSGeomGetY_r(ctx->geos, pt, &c->y);
+        c->type = ti;
+        c->atom = -1;
+        GEOSGeom_destroy_r(ctx->geos, g);
+    }
+    if (no_geom)
+        gp_log(ctx, GP_LOG_WARN, "%s: %d cases without a location were skipped", s->path, no_geom);
+    if (multi)
+        gp_log(ctx, GP_LOG_WARN, "%s: %d cases are multipoints: each is placed at its first point", s->path, multi);
+    /* weights: [case_weights] TYPE = w; "default" for types not listed */
+        ds->case_weights = malloc((size_t)(ds->n_case_types ? ds->n_case_types : 1) * sizeof *ds->case_weights);
+    if (!ds->case_weights)
+        return GP_ERR_NOMEM;
+    for (int i = 0; i < ds->n_case_types; i++) {
+        ds->case_weights[i] = cfg->case_weights.fallback;
+        for (int k = 0; k < cfg->case_weights.n; k++)
+            if (strcmp(cfg->case_weights.type[k], ds->case_types[i]) == 0)
+                ds->case_weights[i] = cfg->case_weights.weight[k];
+    }
+    for (int k = 0; k < cfg->case_weights.n; k++) {
+        bool seen = false;
+        for (int i = 0; i < ds->n_case_types && !seen; i++)
+            seen = strcmp(cfg->case_weights.type[k], ds->case_types[i]) == 0;
+        if (!seen)
+            gp_log(ctx, GP_LOG_WARN, "[case_weights] %s: no case of this type in %s", cfg->case_weights.type[k],
+                   s->path);
+    }
+    ds->has_cases = true;
+    return GP_OK;
+}
+
+static gp_status load_existing(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
+{
+    int id_i;
+    gp_status st = gp_src_field(ctx, s, &cfg->input.existing_plan_id, &id_i);
+    if (st)
+        return st;
+    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
+    ds->existing = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->existing);
+    if (!ds->existing)
+        return GP_ERR_NOMEM;
+    OGR_L_ResetReading(s->lyr);
+    OGRFeatureH f;
+    char label[160];
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL && ds->n_existing < cap) {
+        gp_src_label(f, id_i, label, sizeof label);
+        GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, true, &st);
+        bool rep = false;
+        if (!st && g && !(g = gp_geom_repair(ctx, g, &rep)))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: grid %s: invalid polygon that GEOS cannot repair", s->path, label);
+        if (rep)
+            gp_src_note_repair(ctx, ds, s, label);
+        if (!st && g) {
+            gp_existing_grid *e = &ds->existing[ds->n_existing++];
+            if (id_i >= 0)
+                e->id = gp_strdup(OGR_F_GetFieldAsString(f, id_i));
+            else {
+                char b[32];
+                snprintf(b, sizeof b, "%lld", (long long)OGR_F_GetFID(f));
+                e->id = gp_strdup(b);
+            }
+            e->geom = g;
+        }
+        OGR_F_Destroy(f);
+        if (st)
+            return st;
+    }
+    if (f)
+        OGR_F_Destroy(f);
+    ds->has_existing = true;
+    /* ids are how codes and rosters refer to grids: say when they clash */
+    for (int i = 0; i < ds->n_existing; i++)
+        for (int k = 0; k < i; k++)
+            if (strcmp(ds->existing[i].id, ds->existing[k].id) == 0) {
+                gp_log(ctx, GP_LOG_WARN, "%s: grid id '%s' is used by more than one grid of the plan in force: the "
+                       "roster's current grids and kept grid codes cannot tell them apart; give each grid a unique "
+                       "id ([input] existing_plan.id)", s->path, ds->existing[i].id);
+                return GP_OK;
+            }
+    return GP_OK;
+}
+
+gp_status gp_weights_take(gp_ctx *ctx, gp_polys *p, gp_weights *w)
+{
+    memset(w, 0, sizeof *w);
+    w->geoms = malloc((size_t)(p->n ? p->n : 1) * sizeof *w->geoms);
+    w->w = malloc((size_t)(p->n ? p->n : 1) * sizeof *w->w);
+    if (!w->geoms || !w->w) {
+        gp_weights_free(ctx, w);
+        return GP_ERR_NOMEM;
+    }
+    for (int i = 0; i < p->n; i++) {
+        double v = p->v[(size_t)i * (size_t)(p->nf ? p->nf : 1)];
+        if (v <= 0) { /* weighs nothing: no part in any share */
+            GEOSGeom_destroy_r(ctx->geos, p->g[i]);
+            continue;
+        }
+        w->geoms[w->n] = p->g[i];
+        w->w[w->n++] = v;
+    }
+    p->n = 0; /* the geometries are w's now, or gone */
+    if (!(w->tree = gp_tree_build(ctx, w->geoms, sizeof *w->geoms, w->n))) {
+        gp_weights_free(ctx, w);
+        return GP_ERR_GEOS;
+    }
+    return GP_OK;
+}
+
+gp_status gp_load(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds)
+{
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    gp_src s = {0};
+    gp_proj *pj = NULL;
+    gp_status st = gp_src_open(ctx, cfg, &cfg->input.units, &s);
+    if (st)
+        goto done;
+
+    /* the working CRS */
+    const char *crs = cfg->input.crs;
+    if (strcmp(crs, "auto") == 0) {
+        OGREnvelope env;
+        if (OGR_L_GetExtent(s.lyr, &env, 1) != OGRERR_NONE) {
+            st = gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no extent (no geometries?)", s.path, s.layer_name);
+            goto done;
+        }
+        st = gp_proj_auto_utm(ctx, s.srs_def, (env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2, s.path,
+                              ds->crs, sizeof ds->crs);
+        if (st)
+            goto done;
+    } else {
+        OGRSpatialReferenceH w = OSRNewSpatialReference(NULL);
+        bool ok = OSRSetFromUserInput(w, crs) == OGRERR_NONE;
+        bool proj = ok && OSRIsProjected(w);
+        double to_m = proj ? OSRGetLinearUnits(w, NULL) : 0;
+        OSRDestroySpatialReference(w);
+        if (strlen(crs) >= sizeof ds->crs) {
+            st = gp_fail(ctx, GP_ERR_CRS, "%s: [input] crs: too long: name the CRS by its code, e.g. EPSG:32650",
+                         cfg->path);
+            goto done;
+        }
+        if (!ok || !proj || fabs(to_m - 1.0) > 1e-9) {
+            st = gp_fail(ctx, GP_ERR_CRS, "%s: [input] crs = %s: %s", cfg->path, crs,
+                         !ok ? "not a CRS PROJ knows (write auto or EPSG:xxxx)"
+                             : "the working CRS must be projected in metres (e.g. a UTM zone), or auto");
+            goto done;
+        }
+        snprintf(ds->crs, sizeof ds->crs, "%s", crs);
+    }
+
+    if ((st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj)))
+        goto done;
+    gp_src_info(&s, &ds->in_units);
+    snprintf(ds->input_crs_name, sizeof ds->input_crs_name, "%s", s.srs_name);
+    free(ds->input_crs_def);
+    ds->input_crs_def = gp_strdup(s.srs_def); /* the output's default CRS, unless communities say otherwise */
+    if ((st = load_units(ctx, cfg, ds, pj, &s)))
+        goto done;
+    gp_proj_destroy(pj);
+    pj = NULL;
+    gp_src_close(&s);
+
+    const gp_cfg_source *rest[] = {&cfg->input.communities, &cfg->input.cases, &cfg->input.existing_plan};
+    for (int i = 0; i < 3; i++) {
+        if (!rest[i]->path)
+            continue;
+        if ((st = gp_src_open(ctx, cfg, rest[i], &s)) || (st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj)))
+            goto done;
+        gp_input_info *ins[] = {&ds->in_comms, &ds->in_cases, &ds->in_existing};
+        gp_src_info(&s, ins[i]);
+        if (i == 0) {
+            free(ds->input_crs_def);
+            ds->input_crs_def = gp_strdup(s.srs_def);
+            snprintf(ds->input_crs_name, sizeof ds->input_crs_name, "%s", s.srs_name);
+        }
+        st = i == 0 ? load_comms(ctx, cfg, ds, pj, &s)
+           : i == 1 ? load_cases(ctx, cfg, ds, pj, &s)
+                    : load_existing(ctx, cfg, ds, pj, &s);
+        gp_proj_destroy(pj);
+        pj = NULL;
+        gp_src_close(&s);
+        if (st)
+            goto done;
+    }
+    if (cfg->input.weights.path) {
+        const char *wf[] = {cfg->input.weights_field.name ? cfg->input.weights_field.name : ""};
+        gp_polys wp;
+        st = gp_read_polygons(ctx, cfg, &cfg->input.weights, ds->crs, sizeof ds->crs, wf, 1, &wp, ds);
+        if (!st) {
+            ds->in_weights = wp.info; /* the strings move with it */
+            memset(&wp.info, 0, sizeof wp.info);
+            st = gp_weights_take(ctx, &wp, &ds->weights);
+            ds->has_weights = st == GP_OK;
+        }
+        gp_polys_free(ctx, &wp);
+        if (st)
+            goto done;
+    }
+    if (!ds->comms && (st = one_community(ctx, ds)))
+        goto done;
+    if (cfg->input.workers.path) {
+        if ((st = gp_src_open(ctx, cfg, &cfg->input.workers, &s)) ||
+            (s.srs_def && (st = gp_proj_create(ctx, s.srs_def, ds->crs, s.path, &pj))))
+            goto done;
+        gp_src_info(&s, &ds->in_workers);
+        st = gp_load_roster(ctx, cfg, ds, pj, &s);
+    }
+done:
+    gp_proj_destroy(pj);
+    gp_src_close(&s);
+    CPLPopErrorHandler();
+    return st;
+}
+

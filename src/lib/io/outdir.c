@@ -1,0 +1,71 @@
+/* The output folder: written under a temporary name beside its place and
+ * swapped in at the end, so that a failed run never leaves a half-written
+ * result and never replaces a good one. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/io.h"
+
+gp_status gp_outdir_begin(gp_ctx *ctx, const char *dir, gp_outdir *o)
+{
+    memset(o, 0, sizeof *o);
+    /* "out/demo/" and "out/demo" are the same folder: the temporary one
+     * must be its sibling, not inside it */
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    for (size_t l = strlen(o->dir); l > 1 && o->dir[l - 1] == '/'; l--)
+        o->dir[l - 1] = '\0';
+    struct stat st;
+    if (stat(o->dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: exists and is not a folder: choose another [output] dir", o->dir);
+    return GP_OK;
+}
+
+gp_status gp_outdir_create(gp_ctx *ctx, gp_outdir *o)
+{
+    size_t len = strlen(o->dir) + 32;
+    o->tmp = malloc(len);
+    o->old = malloc(len);
+    if (!o->tmp || !o->old)
+        return GP_ERR_NOMEM;
+    snprintf(o->tmp, len, "%s.tmp-%ld", o->dir, (long)getpid());
+    snprintf(o->old, len, "%s.old-%ld", o->dir, (long)getpid());
+    gp_rmtree(o->tmp);
+    gp_status st = gp_mkdirs(ctx, o->tmp);
+    if (st)
+        return st;
+    if (mkdir(o->tmp, 0777) != 0)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s", o->tmp, strerror(errno));
+    return GP_OK;
+}
+
+gp_status gp_outdir_commit(gp_ctx *ctx, gp_outdir *o)
+{
+    struct stat st;
+    bool had_old = stat(o->dir, &st) == 0;
+    if (had_old && rename(o->dir, o->old) != 0)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot move the previous result aside: %s", o->dir, strerror(errno));
+    if (rename(o->tmp, o->dir) != 0) {
+        gp_status e = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot put the result in place: %s", o->dir, strerror(errno));
+        if (had_old)
+            rename(o->old, o->dir);
+        return e;
+    }
+    free(o->tmp);
+    o->tmp = NULL; /* in place: nothing to remove */
+    if (had_old)
+        gp_rmtree(o->old);
+    return GP_OK;
+}
+
+void gp_outdir_end(gp_outdir *o)
+{
+    if (o->tmp)
+        gp_rmtree(o->tmp);
+    free(o->tmp);
+    free(o->old);
+    o->tmp = o->old = NULL;
+}

@@ -1,0 +1,80 @@
+/*
+ * plan: one community's job and what makes a plan of the jobs. A job
+ * builds its community's problem (bounds, graph, plan in force, locks,
+ * dedicated units apart), solves it by the ladder (heuristic, then
+ * neighbourhood search or branch and cut, then a bound), and numbers its
+ * grids; then grid codes and households moved over the whole plan.
+ */
+#ifndef GP_PLAN_H
+#define GP_PLAN_H
+
+#include "config/config.h"
+#include "solve/solve.h"
+
+/* The problem every community starts from: bounds, grid count, objective
+ * weights and solver limits of the scenario (problem.c). */
+void gp_plan_template(const gp_config *cfg, gp_part_problem *tmpl);
+
+/* One community's partition. gp_job_solve reads the dataset and writes
+ * only the job, so jobs run side by side on worker threads. */
+typedef struct gp_job {
+    gp_dataset *ds;
+    const gp_part_problem *tmpl;
+    int c;                       /* the community */
+    gp_part_problem p;
+    double (*v)[GP_NATTR];
+    double *x, *y;
+    int *xadj, *adj, *existing, *lock;
+    const char **lock_names;
+    int *full, n_full, n_dedicated; /* problem index -> atom; dedicated atoms left out */
+    gp_part_result res;
+    gp_status st;
+    double seconds, objective, bound;
+    bool timed_out;              /* the search stopped at the time limit */
+    const char *search;          /* as gp_community's */
+    const char *bound_by;
+    int lns_solved, lns_improved, lns_timed_out;
+    char err[512];
+} gp_job;
+
+/* A job for community c of ds with template tmpl. */
+void gp_job_init(gp_job *j, gp_dataset *ds, const gp_part_problem *tmpl, int c);
+/* The community's problem: its atoms less the dedicated ones, renumbered,
+ * with their graph, existing grids and lock groups. False on error (j->st
+ * set). */
+bool gp_job_build(gp_job *j);
+/* Builds and solves the job; tctx is the calling thread's context. */
+void gp_job_solve(gp_job *j, gp_ctx *tctx);
+/* Numbers the job's grids (rows of about one grid's height, north first,
+ * west to east in a row), appends them to the plan and sets the
+ * community's results. In community order, on one thread. */
+gp_status gp_job_finish(gp_ctx *ctx, gp_job *j, gp_plan *plan, double gap_tol);
+void gp_job_free(gp_job *j);
+/* Whether community c can meet its bounds at all, before any search (for
+ * validate): false with the reason in the community. */
+gp_status gp_job_check(gp_dataset *ds, const gp_part_problem *tmpl, int c, bool *ok);
+/* The grid counts each community's bounds allow (0..0 when none). */
+gp_status gp_plan_count_ranges(gp_dataset *ds, const gp_part_problem *tmpl, int *kmin, int *kmax);
+
+/* ---- codes and change (codes.c, moved.c) ----------------------------------- */
+
+/* Whether grid codes are structured (12-digit community code + sequence);
+ * with grid_codes = structured, an error naming the first community
+ * without a 12-digit code. */
+gp_status gp_codes_structured(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, bool *structured);
+/* Grid codes: a grid made of exactly the atoms of one grid of the plan in
+ * force keeps its id; the others take the lowest free sequence numbers in
+ * numbering order. */
+gp_status gp_codes_assign(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_plan *plan);
+/* Matches the groups of two labellings of the same n items one to one,
+ * greedily by shared weight: most shared first, ties by the b label, then
+ * the a label; pairs sharing no weight are never matched, items with a
+ * label < 0 are left out. match_b[b] (nb entries) is the a label matched to
+ * b, or -1. This is how a plan is compared with the plan in force and with
+ * another run. False when out of memory. */
+bool gp_match_labels(int n, const int *la, const int *lb, const double *w, int na, int nb, int *match_b);
+/* Households moved from the plan in force (each community's in hh_moved);
+ * -1 without one. */
+double gp_plan_households_moved(gp_dataset *ds, const gp_plan *plan);
+
+#endif
