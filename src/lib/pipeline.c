@@ -160,8 +160,7 @@ static gp_status stage_write(run *r)
 
 static gp_status stage_report(run *r)
 {
-    gp_status st = gp_write_report(r->ctx, r->cfg, &r->ds, &r->plan, &r->out, r->dir.tmp, gp_now() - r->t0);
-    return st ? st : gp_write_html(r->ctx, r->cfg, &r->ds, &r->plan, &r->out, r->dir.tmp, gp_now() - r->t0);
+    return gp_report_write(r->ctx, r->cfg, &r->ds, &r->plan, &r->out, r->dir.tmp, gp_now() - r->t0);
 }
 
 static gp_status stage_commit(run *r) { return gp_outdir_commit(r->ctx, &r->dir); }

@@ -59,6 +59,12 @@ bool gp_path_is_abs(const char *path);
 int gp_rmtree(const char *path);                         /* 0 on success */
 /* Creates the folders leading to path (not path itself). */
 gp_status gp_mkdirs(gp_ctx *ctx, const char *path);
+/* Creates dir/name for writing (its path into path); NULL with the error
+ * in ctx when it cannot. */
+FILE *gp_out_open(gp_ctx *ctx, const char *dir, const char *name, char *path, size_t len);
+/* Closes a file of gp_out_open; an error naming it when something was not
+ * written (a full disk). */
+gp_status gp_out_close(gp_ctx *ctx, FILE *f, const char *path);
 double gp_now(void);                                     /* monotonic seconds */
 /* FNV-1a 64-bit checksum of a file's bytes, as 16 hex digits; false on error. */
 bool gp_file_checksum(const char *path, char out[17]);
@@ -84,6 +90,10 @@ void gp_locale_leave(void *saved);
 /* Makes room for at least need elements of size bytes in *arr (capacity
  * *cap, grown by doubling from 16); false when out of memory, *arr intact. */
 bool gp_grow(void *arr, int *cap, int need, size_t size);
+
+/* A zeroed element n of *arr (grown to hold it, as gp_grow); NULL when
+ * out of memory. */
+void *gp_grow_slot(void *arr, int *cap, int n, size_t size);
 
 /* Growable arrays of int. */
 typedef struct gp_ivec { int *v; int n, cap; } gp_ivec;
@@ -132,5 +142,12 @@ void gp_json_num(gp_json *j, double v);
 void gp_json_int(gp_json *j, long long v);
 void gp_json_bool(gp_json *j, bool v);
 void gp_json_null(gp_json *j);
+/* A key and its value in one call; kobj and karr open the value. */
+void gp_json_kobj(gp_json *j, const char *key);
+void gp_json_karr(gp_json *j, const char *key);
+void gp_json_kstr(gp_json *j, const char *key, const char *s);
+void gp_json_knum(gp_json *j, const char *key, double v);
+void gp_json_kint(gp_json *j, const char *key, long long v);
+void gp_json_kbool(gp_json *j, const char *key, bool v);
 
 #endif

@@ -124,3 +124,39 @@ void gp_json_null(gp_json *j)
     pre(j);
     fputs("null", j->f);
 }
+
+void gp_json_kstr(gp_json *j, const char *key, const char *s)
+{
+    gp_json_key(j, key);
+    gp_json_str(j, s);
+}
+
+void gp_json_knum(gp_json *j, const char *key, double v)
+{
+    gp_json_key(j, key);
+    gp_json_num(j, v);
+}
+
+void gp_json_kint(gp_json *j, const char *key, long long v)
+{
+    gp_json_key(j, key);
+    gp_json_int(j, v);
+}
+
+void gp_json_kbool(gp_json *j, const char *key, bool v)
+{
+    gp_json_key(j, key);
+    gp_json_bool(j, v);
+}
+
+void gp_json_kobj(gp_json *j, const char *key)
+{
+    gp_json_key(j, key);
+    gp_json_obj_begin(j);
+}
+
+void gp_json_karr(gp_json *j, const char *key)
+{
+    gp_json_key(j, key);
+    gp_json_arr_begin(j);
+}

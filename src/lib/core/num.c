@@ -42,7 +42,9 @@ static const char *skip_ws(const char *s)
 
 static bool only_ws(const char *s) { return *skip_ws(s) == '\0'; }
 
-bool gp_parse_double(const char *s, double *out)
+/* The number s holds, as the whole string but for white space around it:
+ * a finite double, or with integer a base-10 long. */
+static bool parse(const char *s, bool integer, double *d, long *l)
 {
     if (!s)
         return false;
@@ -52,8 +54,17 @@ bool gp_parse_double(const char *s, double *out)
     char *end;
     errno = 0;
     locale_t c = c_loc();
-    double v = c ? strtod_l(s, &end, c) : strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v) || !only_ws(end))
+    if (integer)
+        *l = c ? strtol_l(s, &end, 10, c) : strtol(s, &end, 10);
+    else
+        *d = c ? strtod_l(s, &end, c) : strtod(s, &end);
+    return end != s && errno != ERANGE && (integer || isfinite(*d)) && only_ws(end);
+}
+
+bool gp_parse_double(const char *s, double *out)
+{
+    double v;
+    if (!parse(s, false, &v, NULL))
         return false;
     *out = v;
     return true;
@@ -61,16 +72,8 @@ bool gp_parse_double(const char *s, double *out)
 
 bool gp_parse_int(const char *s, long *out)
 {
-    if (!s)
-        return false;
-    s = skip_ws(s);
-    if (!*s)
-        return false;
-    char *end;
-    errno = 0;
-    locale_t c = c_loc();
-    long v = c ? strtol_l(s, &end, 10, c) : strtol(s, &end, 10);
-    if (end == s || errno == ERANGE || !only_ws(end))
+    long v;
+    if (!parse(s, true, NULL, &v))
         return false;
     *out = v;
     return true;

@@ -90,6 +90,23 @@ gp_status gp_mkdirs(gp_ctx *ctx, const char *path)
     return GP_OK;
 }
 
+FILE *gp_out_open(gp_ctx *ctx, const char *dir, const char *name, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, strerror(errno));
+    return f;
+}
+
+gp_status gp_out_close(gp_ctx *ctx, FILE *f, const char *path)
+{
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: write failed (disk full?)", path);
+    return GP_OK;
+}
+
 double gp_now(void)
 {
     struct timespec ts;

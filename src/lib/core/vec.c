@@ -21,6 +21,16 @@ bool gp_grow(void *arr, int *cap, int need, size_t size)
     return true;
 }
 
+void *gp_grow_slot(void *arr, int *cap, int n, size_t size)
+{
+    if (!gp_grow(arr, cap, n + 1, size))
+        return NULL;
+    char *base;
+    memcpy(&base, arr, sizeof base);
+    memset(base + (size_t)n * size, 0, size);
+    return base + (size_t)n * size;
+}
+
 bool gp_ivec_push(gp_ivec *a, int x)
 {
     if (!gp_grow(&a->v, &a->cap, a->n + 1, sizeof *a->v))

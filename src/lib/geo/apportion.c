@@ -26,14 +26,8 @@ typedef struct pieces { piece *v; int n, cap; } pieces;
 
 static bool push(pieces *p, piece x)
 {
-    if (p->n == p->cap) {
-        int nc = p->cap ? p->cap * 2 : 1024;
-        piece *v = realloc(p->v, (size_t)nc * sizeof *v);
-        if (!v)
-            return false;
-        p->v = v;
-        p->cap = nc;
-    }
+    if (!gp_grow(&p->v, &p->cap, p->n + 1, sizeof *p->v))
+        return false;
     p->v[p->n++] = x;
     return true;
 }
@@ -77,16 +71,10 @@ typedef struct ptbuf { double *x, *y; int n, cap; } ptbuf;
 
 static bool pt_push(ptbuf *b, double x, double y)
 {
-    if (b->n == b->cap) {
-        int nc = b->cap ? b->cap * 2 : 64;
-        double *nx = realloc(b->x, (size_t)nc * sizeof *nx), *ny = nx ? realloc(b->y, (size_t)nc * sizeof *ny) : NULL;
-        if (nx)
-            b->x = nx;
-        if (!nx || !ny)
-            return false;
-        b->y = ny;
-        b->cap = nc;
-    }
+    int cx = b->cap, cy = b->cap; /* x and y grow alike */
+    if (!gp_grow(&b->x, &cx, b->n + 1, sizeof *b->x) || !gp_grow(&b->y, &cy, b->n + 1, sizeof *b->y))
+        return false;
+    b->cap = cx;
     b->x[b->n] = x;
     b->y[b->n++] = y;
     return true;

@@ -23,15 +23,9 @@
 static gp_status add_atom(gp_ctx *ctx, gp_dataset *ds, int *cap, int unit, int comm, GEOSGeometry *g,
                           double share_hh, double share_pop, const char *suffix)
 {
-    if (ds->n_atoms == *cap) {
-        int nc = *cap ? *cap * 2 : 256;
-        gp_atom *a = realloc(ds->atoms, (size_t)nc * sizeof *a);
-        if (!a) {
-            GEOSGeom_destroy_r(ctx->geos, g); /* the atom owns g, even when it fails */
-            return GP_ERR_NOMEM;
-        }
-        ds->atoms = a;
-        *cap = nc;
+    if (!gp_grow(&ds->atoms, cap, ds->n_atoms + 1, sizeof *ds->atoms)) {
+        GEOSGeom_destroy_r(ctx->geos, g); /* the atom owns g, even when it fails */
+        return GP_ERR_NOMEM;
     }
     gp_atom *a = &ds->atoms[ds->n_atoms];
     memset(a, 0, sizeof *a);

@@ -24,14 +24,9 @@ GEOSGeometry *gp_geom_polygonal(gp_ctx *ctx, GEOSGeometry *g)
             const GEOSGeometry *poly = ct == GEOS_POLYGON ? c : GEOSGetGeometryN_r(h, c, j);
             if (GEOSisEmpty_r(h, poly))
                 continue;
-            if (k == cap) {
-                cap = cap ? cap * 2 : 8;
-                GEOSGeometry **np = realloc(parts, (size_t)cap * sizeof *np);
-                if (!np) {
-                    ok = false;
-                    break;
-                }
-                parts = np;
+            if (!gp_grow(&parts, &cap, k + 1, sizeof *parts)) {
+                ok = false;
+                break;
             }
             parts[k++] = GEOSGeom_clone_r(h, poly);
         }

@@ -25,14 +25,8 @@ typedef struct segs { seg *v; int n, cap; } segs;
 
 static bool seg_push(segs *s, double x0, double y0, double x1, double y1)
 {
-    if (s->n == s->cap) {
-        int nc = s->cap ? s->cap * 2 : 64;
-        seg *v = realloc(s->v, (size_t)nc * sizeof *v);
-        if (!v)
-            return false;
-        s->v = v;
-        s->cap = nc;
-    }
+    if (!gp_grow(&s->v, &s->cap, s->n + 1, sizeof *s->v))
+        return false;
     s->v[s->n++] = (seg){x0, y0, x1, y1, fmin(x0, x1), fmax(x0, x1), fmin(y0, y1), fmax(y0, y1)};
     return true;
 }
@@ -123,46 +117,40 @@ typedef struct edges { edge *v; int n, cap; } edges;
 
 static bool edge_push(edges *e, int a, int b, double w)
 {
-    if (e->n == e->cap) {
-        int nc = e->cap ? e->cap * 2 : 1024;
-        edge *v = realloc(e->v, (size_t)nc * sizeof *v);
-        if (!v)
-            return false;
-        e->v = v;
-        e->cap = nc;
-    }
+    if (!gp_grow(&e->v, &e->cap, e->n + 1, sizeof *e->v))
+        return false;
     e->v[e->n++] = (edge){a, b, w};
     return true;
 }
 
-/* Component label of every atom of one community over the edges so far. */
+/* Component label of every atom of one community over the edges so far
+ * (0, 1, ... in order of their lowest atom); how many, -1 when out of
+ * memory. */
 static int components(const edges *e, int first, int n, int *label)
 {
-    /* union-find */
-    int *par = label;
-    for (int i = 0; i < n; i++)
-        par[i] = i;
-    for (int k = 0; k < e->n; k++) {
-        int a = e->v[k].a - first, b = e->v[k].b - first;
-        if (a < 0 || a >= n || b < 0 || b >= n)
-            continue;
-        while (par[a] != a)
-            a = par[a] = par[par[a]];
-        while (par[b] != b)
-            b = par[b] = par[par[b]];
-        if (a != b)
-            par[a > b ? a : b] = a < b ? a : b;
+    /* the edges inside the community as a graph of its own */
+    int *xadj = calloc((size_t)n + 1, sizeof *xadj), *adj = malloc(2 * ((size_t)e->n + 1) * sizeof *adj);
+    int k = -1;
+    if (xadj && adj) {
+        for (int q = 0; q < e->n; q++) {
+            int a = e->v[q].a - first, b = e->v[q].b - first;
+            if (a >= 0 && a < n && b >= 0 && b < n)
+                xadj[a + 1]++, xadj[b + 1]++;
+        }
+        for (int i = 0; i < n; i++)
+            xadj[i + 1] += xadj[i];
+        int *pos = label; /* scratch until the labels come */
+        memcpy(pos, xadj, (size_t)n * sizeof *pos);
+        for (int q = 0; q < e->n; q++) {
+            int a = e->v[q].a - first, b = e->v[q].b - first;
+            if (a >= 0 && a < n && b >= 0 && b < n)
+                adj[pos[a]++] = b, adj[pos[b]++] = a;
+        }
+        gp_csr g = {n, xadj, adj};
+        k = gp_csr_components(&g, label);
     }
-    int nc = 0;
-    for (int i = 0; i < n; i++) {
-        int r = i;
-        while (par[r] != r)
-            r = par[r];
-        par[i] = r;
-    }
-    for (int i = 0; i < n; i++)
-        nc += par[i] == i;
-    return nc;
+    free(xadj), free(adj);
+    return k;
 }
 
 /* Whole cells (i, j) of the lattice that share an edge, and its length. */
@@ -253,14 +241,15 @@ static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol,
         st = GP_ERR_NOMEM;
         goto done;
     }
-    while (components(e, first, n, label) > 1) {
+    int nc;
+    while ((nc = components(e, first, n, label)) > 1) {
         memset(size, 0, (size_t)n * sizeof *size);
         for (int i = 0; i < n; i++)
             size[label[i]]++;
-        int small = -1;
-        for (int i = 0; i < n; i++)
-            if (label[i] == i && (small < 0 || size[i] < size[small]))
-                small = i;
+        int small = 0; /* the smallest piece, the first of equals */
+        for (int q = 1; q < nc; q++)
+            if (size[q] < size[small])
+                small = q;
         int ba = -1, bb = -1;
         double bd = DBL_MAX;
         for (int a = 0; a < n; a++) {
@@ -287,6 +276,8 @@ static gp_status community_edges(gp_ctx *ctx, gp_dataset *ds, int c, double tol,
         gp_log(ctx, GP_LOG_WARN, "community '%s': atom '%s' (%d atoms apart) bridged to '%s', %.1f m away",
                cm->id, ds->atoms[first + ba].id, size[small], ds->atoms[first + bb].id, bd);
     }
+    if (nc < 0)
+        st = GP_ERR_NOMEM;
     free(label);
     free(size);
 done:

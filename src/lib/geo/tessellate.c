@@ -192,15 +192,10 @@ gp_status gp_cells_make(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds,
                     GEOSGeom_destroy_r(h, g);
                     continue;
                 }
-                if (n == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    cellpiece *np = realloc(p, (size_t)cap * sizeof *np);
-                    if (!np) {
-                        GEOSGeom_destroy_r(h, g);
-                        st = GP_ERR_NOMEM;
-                        break;
-                    }
-                    p = np;
+                if (!gp_grow(&p, &cap, n + 1, sizeof *p)) {
+                    GEOSGeom_destroy_r(h, g);
+                    st = GP_ERR_NOMEM;
+                    break;
                 }
                 cellpiece *q = &p[n++];
                 memset(q, 0, sizeof *q);

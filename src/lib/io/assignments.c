@@ -1,6 +1,5 @@
 /* assignments.csv: one row per worker of the roster with their community,
  * grids, FTE, workload, travel and whether their duty changed. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +27,10 @@ gp_status gp_write_assignments(gp_ctx *ctx, const gp_dataset *ds, const gp_plan 
 {
     if (!ds->has_workers)
         return GP_OK;
-    char *path = gp_path_join(dir, "assignments.csv");
-    if (!path)
-        return GP_ERR_NOMEM;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        gp_status st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write: %s", path, strerror(errno));
-        free(path);
-        return st;
-    }
+    char path[4200];
+    FILE *f = gp_out_open(ctx, dir, "assignments.csv", path, sizeof path);
+    if (!f)
+        return GP_ERR_OUTPUT;
     fputs("worker_id,name,community,grids,fte,workload,workload_per_fte,travel_m,changed,"
           "previous_community,previous_grids,previous_workload\n", f);
     for (int i = 0; i < ds->n_workers; i++) {
@@ -76,12 +70,5 @@ gp_status gp_write_assignments(gp_ctx *ctx, const gp_dataset *ds, const gp_plan 
         snprintf(buf, sizeof buf, "%.2f", w->load0);
         csv_field(f, ds->has_existing ? buf : "", true);
     }
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad) {
-        gp_status st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: write failed (disk full?)", path);
-        free(path);
-        return st;
-    }
-    free(path);
-    return GP_OK;
+    return gp_out_close(ctx, f, path);
 }

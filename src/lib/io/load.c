@@ -23,28 +23,17 @@ static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
         (st = gp_src_field(ctx, s, &cfg->input.units_lock, &lock_i)) ||
         (st = gp_src_field(ctx, s, &cfg->input.units_dedicated, &ded_i)))
         return st;
-    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    if (cap < 1)
-        cap = 64;
-    ds->units = calloc((size_t)cap, sizeof *ds->units);
-    if (!ds->units)
-        return GP_ERR_NOMEM;
+    int cap = 0;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     char label[160];
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gp_src_label(f, id_i, label, sizeof label);
-        if (ds->n_units == cap) {
-            gp_unit *u = realloc(ds->units, (size_t)cap * 2 * sizeof *u);
-            if (!u) {
-                OGR_F_Destroy(f);
-                return GP_ERR_NOMEM;
-            }
-            memset(u + cap, 0, (size_t)cap * sizeof *u);
-            ds->units = u;
-            cap *= 2;
+        gp_unit *u = gp_grow_slot(&ds->units, &cap, ds->n_units, sizeof *ds->units);
+        if (!u) {
+            OGR_F_Destroy(f);
+            return GP_ERR_NOMEM;
         }
-        gp_unit *u = &ds->units[ds->n_units];
         double hh = 0, pop = 0;
         st = GP_OK;
         if (hh_i >= 0)
@@ -126,18 +115,15 @@ static gp_status load_comms(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
         (st = gp_src_field(ctx, s, &cfg->input.communities_name, &name_i)) ||
         (st = gp_src_field(ctx, s, &cfg->input.communities_code, &code_i)))
         return st;
-    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    ds->comms = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->comms);
-    if (!ds->comms)
-        return GP_ERR_NOMEM;
+    int cap = 0;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     char label[160];
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gp_src_label(f, id_i, label, sizeof label);
-        if (ds->n_comms == cap) {
+        if (!gp_grow_slot(&ds->comms, &cap, ds->n_comms, sizeof *ds->comms)) {
             OGR_F_Destroy(f);
-            return gp_fail(ctx, GP_ERR_INPUT, "%s: the layer reports fewer features than it holds", s->path);
+            return GP_ERR_NOMEM;
         }
         GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, true, &st);
         if (!st && !g)
@@ -230,12 +216,7 @@ static gp_status load_cases(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
     gp_status st = gp_src_field(ctx, s, &cfg->input.cases_type, &type_i);
     if (st)
         return st;
-    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    if (cap < 1)
-        cap = 64;
-    ds->cases = malloc((size_t)cap * sizeof *ds->cases);
-    if (!ds->cases)
-        return GP_ERR_NOMEM;
+    int cap = 0;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     char label[64];
@@ -257,19 +238,15 @@ static gp_status load_cases(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
             no_geom++;
             continue;
         }
-        if (ds->n_cases == cap) {
-            gp_case *c = realloc(ds->cases, (size_t)cap * 2 * sizeof *c);
-            if (!c) {
-                GEOSGeom_destroy_r(ctx->geos, g);
-                return GP_ERR_NOMEM;
-            }
-            ds->cases = c;
-            cap *= 2;
+        gp_case *c = gp_grow_slot(&ds->cases, &cap, ds->n_cases, sizeof *ds->cases);
+        if (!c) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            return GP_ERR_NOMEM;
         }
+        ds->n_cases++;
         const GEOSGeometry *pt = GEOSGeomTypeId_r(ctx->geos, g) == GEOS_POINT ? g : GEOSGetGeometryN_r(ctx->geos, g, 0);
         if (pt != g && GEOSGetNumGeometries_r(ctx->geos, g) > 1)
             multi++;
-        gp_case *c = &ds->cases[ds->n_cases++];
         GEOSGeomGetX_r(ctx->geos, pt, &c->x);
         GEOSGeomGetY_r(ctx->geos, pt, &c->y);
         c->type = ti;
@@ -308,14 +285,11 @@ static gp_status load_existing(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds
     gp_status st = gp_src_field(ctx, s, &cfg->input.existing_plan_id, &id_i);
     if (st)
         return st;
-    int cap = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    ds->existing = calloc((size_t)(cap > 0 ? cap : 1), sizeof *ds->existing);
-    if (!ds->existing)
-        return GP_ERR_NOMEM;
+    int cap = 0;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     char label[160];
-    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL && ds->n_existing < cap) {
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gp_src_label(f, id_i, label, sizeof label);
         GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, true, &st);
         bool rep = false;
@@ -323,8 +297,12 @@ static gp_status load_existing(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds
             st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: grid %s: invalid polygon that GEOS cannot repair", s->path, label);
         if (rep)
             gp_src_note_repair(ctx, ds, s, label);
-        if (!st && g) {
-            gp_existing_grid *e = &ds->existing[ds->n_existing++];
+        gp_existing_grid *e = !st && g ? gp_grow_slot(&ds->existing, &cap, ds->n_existing, sizeof *ds->existing) : NULL;
+        if (!st && g && !e) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            st = GP_ERR_NOMEM;
+        } else if (e) {
+            ds->n_existing++;
             if (id_i >= 0)
                 e->id = gp_strdup(OGR_F_GetFieldAsString(f, id_i));
             else {
@@ -338,8 +316,6 @@ static gp_status load_existing(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds
         if (st)
             return st;
     }
-    if (f)
-        OGR_F_Destroy(f);
     ds->has_existing = true;
     /* ids are how codes and rosters refer to grids: say when they clash */
     for (int i = 0; i < ds->n_existing; i++)

@@ -147,27 +147,20 @@ gp_status gp_load_roster(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_p
     if (!ds->has_existing && fi[3] >= 0)
         gp_log(ctx, GP_LOG_INFO, "%s: the roster names current grids but the scenario has no [input] "
                "existing_plan: continuity is not used", s->path);
-    int cap = 64;
-    ds->workers = calloc((size_t)cap, sizeof *ds->workers);
-    if (!ds->workers)
-        return GP_ERR_NOMEM;
+    int cap = 0;
     ds->has_workers = true;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     long row = 0;
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         row++;
-        if (ds->n_workers == cap) {
-            gp_worker *nw = realloc(ds->workers, (size_t)cap * 2 * sizeof *nw);
-            if (!nw) {
-                OGR_F_Destroy(f);
-                return GP_ERR_NOMEM;
-            }
-            memset(nw + cap, 0, (size_t)cap * sizeof *nw);
-            ds->workers = nw;
-            cap *= 2;
+        gp_worker *w = gp_grow_slot(&ds->workers, &cap, ds->n_workers, sizeof *ds->workers);
+        if (!w) {
+            OGR_F_Destroy(f);
+            return GP_ERR_NOMEM;
         }
-        st = read_worker(ctx, ds, s, pj, f, fi, row, &ds->workers[ds->n_workers++]);
+        ds->n_workers++; /* counted now, so that what it holds is freed on error */
+        st = read_worker(ctx, ds, s, pj, f, fi, row, w);
         OGR_F_Destroy(f);
         if (st)
             return st;

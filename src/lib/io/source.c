@@ -352,18 +352,12 @@ gp_status gp_read_polygons(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_sourc
         out->g[out->n] = g;
         out->fid[out->n++] = fid;
         if (out->n == cap) { /* the layer holds more than it said */
-            cap *= 2;
-            GEOSGeometry **ng = realloc(out->g, (size_t)cap * sizeof *ng);
-            if (ng)
-                out->g = ng;
-            long long *nfid = realloc(out->fid, (size_t)cap * sizeof *nfid);
-            if (nfid)
-                out->fid = nfid;
-            double *nv = realloc(out->v, (size_t)cap * (size_t)(nf ? nf : 1) * sizeof *nv);
-            if (nv)
-                out->v = nv;
-            if (!ng || !nfid || !nv)
+            int cg = cap, cf = cap, cv = cap * (nf ? nf : 1);
+            if (!gp_grow(&out->g, &cg, cap + 1, sizeof *out->g) || !gp_grow(&out->fid, &cf, cap + 1, sizeof *out->fid) ||
+                !gp_grow(&out->v, &cv, (cap + 1) * (nf ? nf : 1), sizeof *out->v))
                 st = GP_ERR_NOMEM;
+            else
+                cap = cg;
         }
     }
 done:

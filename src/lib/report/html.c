@@ -315,20 +315,14 @@ static const char *status_class(int st)
     return st == GP_CS_INFEASIBLE ? "bad" : st == GP_CS_TIME_LIMIT ? "warn" : "ok";
 }
 
-gp_status gp_write_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
-                        const gp_output *out, const char *dir, double elapsed)
+gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
+                         const gp_output *out, double elapsed, FILE *f)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/report.html", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create", path);
     double lo = INFINITY, hi = -INFINITY, tot[GP_NATTR] = {0};
     double *after = malloc(((size_t)plan->n_grids + 1) * sizeof *after);
     double *before = calloc((size_t)ds->n_existing + 1, sizeof *before);
     if (!after || !before) {
         free(after), free(before);
-        fclose(f);
         return GP_ERR_NOMEM;
     }
     for (int g = 0; g < plan->n_grids; g++) {
@@ -565,8 +559,5 @@ gp_status gp_write_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds,
     }
     fputs("</body></html>\n", f);
     free(after), free(before);
-    bool bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: write error", path);
     return GP_OK;
 }

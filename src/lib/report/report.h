@@ -11,14 +11,21 @@
 #include "plan/plan.h"
 #include "staff/staff.h"
 
-/* report.json into dir (report.c). */
-gp_status gp_write_report(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
+/* report.json and report.html into dir; elapsed: seconds so far (report.c). */
+gp_status gp_report_write(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
                           const gp_output *out, const char *dir, double elapsed);
-/* Its "workers" section: null without a roster (workers.c). */
+
+/* What writes one file of the report into f (the table in report.c). */
+typedef gp_status (*gp_report_fn)(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
+                                  const gp_output *out, double elapsed, FILE *f);
+/* report.json (report.c); its "workers" section, null without a roster
+ * (workers.c). */
+gp_status gp_report_json(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
+                         const gp_output *out, double elapsed, FILE *f);
 void gp_report_workers(gp_json *j, const gp_dataset *ds, const gp_plan *plan);
-/* report.html into dir (html.c). */
-gp_status gp_write_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
-                        const gp_output *out, const char *dir, double elapsed);
+/* report.html (html.c). */
+gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
+                         const gp_output *out, double elapsed, FILE *f);
 /* Text for HTML: & < > " escaped (html.c). */
 void gp_html_esc(FILE *f, const char *s);
 

@@ -8,20 +8,13 @@
 
 static void spread_obj(gp_json *j, const char *key, const gp_workers_stats *s)
 {
-    gp_json_key(j, key);
-    gp_json_obj_begin(j);
-    gp_json_key(j, "workers");
-    gp_json_int(j, s->n);
-    gp_json_key(j, "min");
-    gp_json_num(j, s->min);
-    gp_json_key(j, "max");
-    gp_json_num(j, s->max);
-    gp_json_key(j, "max_min_ratio");
-    gp_json_num(j, s->ratio);
-    gp_json_key(j, "cv");
-    gp_json_num(j, s->cv);
-    gp_json_key(j, "idle");
-    gp_json_int(j, s->idle);
+    gp_json_kobj(j, key);
+    gp_json_kint(j, "workers", s->n);
+    gp_json_knum(j, "min", s->min);
+    gp_json_knum(j, "max", s->max);
+    gp_json_knum(j, "max_min_ratio", s->ratio);
+    gp_json_knum(j, "cv", s->cv);
+    gp_json_kint(j, "idle", s->idle);
     gp_json_obj_end(j);
 }
 
@@ -29,26 +22,21 @@ static void spread_obj(gp_json *j, const char *key, const gp_workers_stats *s)
  * no community (those are not transfers). */
 static void moves_arr(gp_json *j, const gp_dataset *ds, bool transfers)
 {
-    gp_json_key(j, transfers ? "transfers" : "placed");
-    gp_json_arr_begin(j);
+    gp_json_karr(j, transfers ? "transfers" : "placed");
     for (int i = 0; i < ds->n_workers; i++) {
         const gp_worker *w = &ds->workers[i];
         if (w->comm == w->home || (w->home >= 0) != transfers)
             continue;
         gp_json_obj_begin(j);
-        gp_json_key(j, "worker");
-        gp_json_str(j, w->id);
-        gp_json_key(j, "name");
-        gp_json_str(j, w->name);
-        gp_json_key(j, "fte");
-        gp_json_num(j, w->fte);
+        gp_json_kstr(j, "worker", w->id);
+        gp_json_kstr(j, "name", w->name);
+        gp_json_knum(j, "fte", w->fte);
         gp_json_key(j, "from");
         if (w->home >= 0)
             gp_json_str(j, ds->comms[w->home].id);
         else
             gp_json_null(j);
-        gp_json_key(j, "to");
-        gp_json_str(j, ds->comms[w->comm].id);
+        gp_json_kstr(j, "to", ds->comms[w->comm].id);
         gp_json_obj_end(j);
     }
     gp_json_arr_end(j);
@@ -74,14 +62,10 @@ void gp_report_workers(gp_json *j, const gp_dataset *ds, const gp_plan *plan)
     for (int g = 0; g < plan->n_grids; g++)
         unstaffed += !plan->grids[g].workers;
     gp_json_obj_begin(j);
-    gp_json_key(j, "workers");
-    gp_json_int(j, ds->n_workers);
-    gp_json_key(j, "fte");
-    gp_json_num(j, fte);
-    gp_json_key(j, "workload");
-    gp_json_num(j, work);
-    gp_json_key(j, "capacity_per_fte");
-    gp_json_num(j, ds->capacity);
+    gp_json_kint(j, "workers", ds->n_workers);
+    gp_json_knum(j, "fte", fte);
+    gp_json_knum(j, "workload", work);
+    gp_json_knum(j, "capacity_per_fte", ds->capacity);
     gp_json_key(j, "roster_problem");
     if (ds->roster_reason[0])
         gp_json_str(j, ds->roster_reason);
@@ -90,71 +74,48 @@ void gp_report_workers(gp_json *j, const gp_dataset *ds, const gp_plan *plan)
     gp_workers_stats b, a;
     gp_staff_spread(ds, false, &b);
     gp_staff_spread(ds, true, &a);
-    gp_json_key(j, "workload_per_fte");
-    gp_json_obj_begin(j);
+    gp_json_kobj(j, "workload_per_fte");
     spread_obj(j, "before", &b);
     spread_obj(j, "after", &a);
     gp_json_obj_end(j);
-    gp_json_key(j, "workers_changed");
-    gp_json_int(j, changed);
-    gp_json_key(j, "workers_over_capacity");
-    gp_json_int(j, over);
-    gp_json_key(j, "grids_unstaffed");
-    gp_json_int(j, unstaffed);
+    gp_json_kint(j, "workers_changed", changed);
+    gp_json_kint(j, "workers_over_capacity", over);
+    gp_json_kint(j, "grids_unstaffed", unstaffed);
     gp_json_key(j, "allocation");
     if (!ds->allocated) {
         gp_json_null(j);
     } else {
         gp_json_obj_begin(j);
-        gp_json_key(j, "status");
-        gp_json_str(j, gp_comm_status_name(ds->alloc_status));
+        gp_json_kstr(j, "status", gp_comm_status_name(ds->alloc_status));
         if (ds->alloc_reason[0]) {
-            gp_json_key(j, "reason");
-            gp_json_str(j, ds->alloc_reason);
+            gp_json_kstr(j, "reason", ds->alloc_reason);
         }
-        gp_json_key(j, "objective");
-        gp_json_num(j, ds->alloc_objective);
-        gp_json_key(j, "gap");
-        gp_json_num(j, ds->alloc_gap);
-        gp_json_key(j, "seconds");
-        gp_json_num(j, ds->alloc_seconds);
+        gp_json_knum(j, "objective", ds->alloc_objective);
+        gp_json_knum(j, "gap", ds->alloc_gap);
+        gp_json_knum(j, "seconds", ds->alloc_seconds);
         moves_arr(j, ds, true);
         moves_arr(j, ds, false);
         gp_json_obj_end(j);
     }
-    gp_json_key(j, "communities");
-    gp_json_arr_begin(j);
+    gp_json_karr(j, "communities");
     for (int c = 0; c < ds->n_comms; c++) {
         const gp_community *cm = &ds->comms[c];
         gp_json_obj_begin(j);
-        gp_json_key(j, "id");
-        gp_json_str(j, cm->id);
-        gp_json_key(j, "workload");
-        gp_json_num(j, cm->work);
-        gp_json_key(j, "fte_before");
-        gp_json_num(j, cm->fte0);
-        gp_json_key(j, "fte_after");
-        gp_json_num(j, cm->fte1);
-        gp_json_key(j, "workload_per_fte_before");
-        gp_json_num(j, cm->fte0 > 0 ? cm->work / cm->fte0 : NAN);
-        gp_json_key(j, "workload_per_fte_after");
-        gp_json_num(j, cm->fte1 > 0 ? cm->work / cm->fte1 : NAN);
-        gp_json_key(j, "workers");
-        gp_json_int(j, cm->n_workers);
-        gp_json_key(j, "grids");
-        gp_json_int(j, cm->n_grids);
-        gp_json_key(j, "status");
-        gp_json_str(j, cm->wstatus == GP_CS_PENDING ? "none" : gp_comm_status_name(cm->wstatus));
+        gp_json_kstr(j, "id", cm->id);
+        gp_json_knum(j, "workload", cm->work);
+        gp_json_knum(j, "fte_before", cm->fte0);
+        gp_json_knum(j, "fte_after", cm->fte1);
+        gp_json_knum(j, "workload_per_fte_before", cm->fte0 > 0 ? cm->work / cm->fte0 : NAN);
+        gp_json_knum(j, "workload_per_fte_after", cm->fte1 > 0 ? cm->work / cm->fte1 : NAN);
+        gp_json_kint(j, "workers", cm->n_workers);
+        gp_json_kint(j, "grids", cm->n_grids);
+        gp_json_kstr(j, "status", cm->wstatus == GP_CS_PENDING ? "none" : gp_comm_status_name(cm->wstatus));
         if (cm->wreason[0]) {
-            gp_json_key(j, "reason");
-            gp_json_str(j, cm->wreason);
+            gp_json_kstr(j, "reason", cm->wreason);
         }
-        gp_json_key(j, "objective");
-        gp_json_num(j, cm->wobjective);
-        gp_json_key(j, "gap");
-        gp_json_num(j, cm->wgap);
-        gp_json_key(j, "seconds");
-        gp_json_num(j, cm->wseconds);
+        gp_json_knum(j, "objective", cm->wobjective);
+        gp_json_knum(j, "gap", cm->wgap);
+        gp_json_knum(j, "seconds", cm->wseconds);
         gp_json_obj_end(j);
     }
     gp_json_arr_end(j);

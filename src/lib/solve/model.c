@@ -257,6 +257,18 @@ static bool add_flow(const gp_part_problem *p, glp_prob *lp)
     return true;
 }
 
+/* The dual simplex on lp, quiet, within tm_lim milliseconds. */
+static int simplex(glp_prob *lp, bool presolve, int tm_lim)
+{
+    glp_smcp sm;
+    glp_init_smcp(&sm);
+    sm.msg_lev = GLP_MSG_ERR;
+    sm.presolve = presolve ? GLP_ON : GLP_OFF;
+    sm.meth = GLP_DUALP;
+    sm.tm_lim = tm_lim;
+    return glp_simplex(lp, &sm);
+}
+
 /* The LP relaxation, inside gp_glpk_run. */
 typedef struct lp_job {
     const gp_part_problem *p;
@@ -275,13 +287,7 @@ static gp_status lp_run(gp_ctx *ctx, void *user)
         glp_delete_prob(lp);
         return GP_ERR_NOMEM;
     }
-    glp_smcp sm;
-    glp_init_smcp(&sm);
-    sm.msg_lev = GLP_MSG_ERR;
-    sm.presolve = GLP_ON;
-    sm.meth = GLP_DUALP;
-    sm.tm_lim = j->time_limit > 0 ? (int)fmin(j->time_limit * 1000, 1e9) : 10000;
-    int rc = glp_simplex(lp, &sm);
+    int rc = simplex(lp, true, j->time_limit > 0 ? (int)fmin(j->time_limit * 1000, 1e9) : 10000);
     int status = rc == 0 ? glp_get_status(lp) : GLP_UNDEF;
     if (status == GLP_OPT)
         *j->bound = glp_get_obj_val(lp);
@@ -375,12 +381,7 @@ static gp_status bc_run(gp_ctx *ctx, void *user)
         glp_delete_prob(lp);
         return GP_ERR_NOMEM;
     }
-    glp_smcp sm;
-    glp_init_smcp(&sm);
-    sm.msg_lev = GLP_MSG_ERR;
-    sm.meth = GLP_DUALP;
-    sm.tm_lim = (int)fmin(j->time_limit * 1000, 1e9);
-    int rc = glp_simplex(lp, &sm);
+    int rc = simplex(lp, false, (int)fmin(j->time_limit * 1000, 1e9));
     if (rc == GLP_ETMLIM)
         *j->timed_out = true;
     if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
