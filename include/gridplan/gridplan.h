@@ -58,11 +58,20 @@ typedef enum gp_log_level {
 } gp_log_level;
 
 /* Log callback: msg is one line without a trailing newline, valid only
- * during the call. */
+ * during the call.
+ *
+ * Threads: the callback is only ever called on the thread that called the
+ * gridplan function, one call at a time, never from gridplan's own worker
+ * threads: their messages are kept and delivered on the calling thread
+ * when the jobs are done, job by job in community order, so a host such as
+ * a GUI may touch its own objects in it. While a gridplan function runs,
+ * the calling thread's numbers are in the "C" locale (gridplan reads and
+ * writes '.' decimal points whatever LC_NUMERIC the host set), and so they
+ * are in the callback. */
 typedef void (*gp_log_fn)(void *user, gp_log_level level, const char *msg);
 
-/* A context: one per thread. It owns a GEOS handle, the log callback and
- * the detail of the last error. */
+/* A context: one per thread that calls gridplan. It owns a GEOS handle,
+ * the log callback and the detail of the last error. */
 typedef struct gp_ctx gp_ctx;
 
 /* Creates a context. The caller owns *out and frees it with

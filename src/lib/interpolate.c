@@ -147,7 +147,7 @@ done:
     return st;
 }
 
-gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpolate_summary *sm)
+static gp_status interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpolate_summary *sm)
 {
     if (!ctx || !o || !o->source || !o->target || !o->out || !o->fields || o->n_fields < 1)
         return GP_ERR_ARG;
@@ -252,5 +252,13 @@ done:
     gp_polys_free(ctx, &tg);
     gp_polys_free(ctx, &wp);
     gp_scenario_destroy(sc);
+    return st;
+}
+
+gp_status gp_interpolate(gp_ctx *ctx, const gp_interpolate_opts *o, gp_interpolate_summary *sm)
+{
+    void *loc = gp_locale_enter();
+    gp_status st = interpolate(ctx, o, sm);
+    gp_locale_leave(loc);
     return st;
 }

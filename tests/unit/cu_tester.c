@@ -17,6 +17,7 @@ static const suite_entry SUITES[] = {
     {"load", register_load_suite},
     {"glpk", register_glpk_suite},
     {"realdata", register_realdata_suite},
+    {"locale", register_locale_suite},
 };
 
 int main(int argc, char **argv)

@@ -81,7 +81,9 @@ bool gp_parse_range(const char *s, double *lo, double *hi);
 /* Switches the calling thread to the "C" locale for numbers until
  * gp_locale_leave with the value returned (a host such as QGIS may have
  * set a comma decimal point): every entry point of the library does this,
- * so that the printf family reads and writes '.' whatever the host set. */
+ * so that the printf family reads and writes '.' whatever the host set.
+ * gp_locale_leave also gives the process back the LC_NUMERIC it had, should
+ * a library have changed it meanwhile. */
 void *gp_locale_enter(void);
 void gp_locale_leave(void *saved);
 

@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,16 +22,36 @@ static locale_t c_loc(void)
     return c_locale;
 }
 
+/* What gp_locale_enter changed: the thread's locale, and the process's
+ * LC_NUMERIC as the host had it (GDAL's GeoPackage driver loads SpatiaLite,
+ * which sets the process's LC_NUMERIC to "POSIX" whenever it starts). */
+typedef struct saved_locale {
+    locale_t thread;
+    char global[128];
+} saved_locale;
+
 void *gp_locale_enter(void)
 {
     locale_t c = c_loc();
-    return c ? (void *)uselocale(c) : NULL;
+    saved_locale *s = c ? calloc(1, sizeof *s) : NULL;
+    if (!s)
+        return NULL;
+    const char *g = setlocale(LC_NUMERIC, NULL);
+    snprintf(s->global, sizeof s->global, "%s", g ? g : "");
+    s->thread = uselocale(c);
+    return s;
 }
 
 void gp_locale_leave(void *saved)
 {
-    if (saved)
-        uselocale((locale_t)saved);
+    saved_locale *s = saved;
+    if (!s)
+        return;
+    uselocale(s->thread);
+    const char *g = setlocale(LC_NUMERIC, NULL);
+    if (s->global[0] && (!g || strcmp(g, s->global) != 0))
+        setlocale(LC_NUMERIC, s->global); /* give the host back its own */
+    free(s);
 }
 
 static const char *skip_ws(const char *s)

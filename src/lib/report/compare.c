@@ -435,7 +435,7 @@ static void cell(FILE *o, double v, const char *fmt)
     fputs("</td>", o);
 }
 
-gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html_path, gp_compare_row *rows)
+static gp_status compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html_path, gp_compare_row *rows)
 {
     if (!ctx || !dirs || n < 2 || n > 26 || !rows)
         return GP_ERR_ARG;
@@ -523,5 +523,13 @@ gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *ht
         free(changed[i]);
     free(f), free(changed);
     CPLPopErrorHandler();
+    return st;
+}
+
+gp_status gp_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html_path, gp_compare_row *rows)
+{
+    void *loc = gp_locale_enter();
+    gp_status st = compare(ctx, dirs, n, html_path, rows);
+    gp_locale_leave(loc);
     return st;
 }
