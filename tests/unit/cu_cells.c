@@ -221,9 +221,7 @@ static void test_weights(void)
     w.geoms = wg;
     w.w = ww;
     w.n = 2;
-    w.tree = GEOSSTRtree_create_r(ctx->geos, 10);
-    for (int i = 0; i < 2; i++)
-        GEOSSTRtree_insert_r(ctx->geos, w.tree, wg[i], (void *)(intptr_t)i);
+    w.tree = gp_tree_build(ctx, wg, sizeof *wg, 2);
     double uv[1] = {100}, tv[2] = {0};
     int moved[1];
     CU_ASSERT_EQUAL(gp_apportion(ctx, &u, uv, 1, 1, t, NULL, 2, &w, tv, moved), GP_OK);

@@ -1,5 +1,6 @@
-/* Context, status strings, logging, and the hooks that keep GEOS and GLPK
- * from printing or ending the process on their own. */
+/* The context: status strings, versions, errors, logging (and the
+ * messages of worker threads, kept for the caller's thread), and the GEOS
+ * message handler. */
 #include <gdal.h>
 #include <glpk.h>
 #include <proj.h>
