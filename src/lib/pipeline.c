@@ -34,6 +34,7 @@ typedef struct run {
     gp_part_problem tmpl;
     gp_plan plan;
     gp_output out;
+    gp_written written;
     gp_outdir dir;
 } run;
 
@@ -153,7 +154,14 @@ static gp_status stage_output(run *r) { return gp_output_from_config(r->ctx, r->
 static gp_status stage_write(run *r)
 {
     gp_status st;
-    if ((st = gp_outdir_create(r->ctx, &r->dir)) || (st = gp_write_layers(r->ctx, &r->ds, &r->plan, &r->out, r->dir.tmp)))
+    if ((st = gp_written_make(r->ctx, &r->ds, &r->plan, &r->out, &r->written)))
+        return st;
+    snprintf(r->plan.digest, sizeof r->plan.digest, "%s", r->written.digest);
+    if (r->written.n_repaired)
+        gp_log(r->ctx, GP_LOG_INFO, "%d polygons needed repair to be valid in %s", r->written.n_repaired,
+               r->out.crs_name);
+    if ((st = gp_outdir_create(r->ctx, &r->dir)) ||
+        (st = gp_write_layers(r->ctx, &r->ds, &r->plan, &r->out, &r->written, r->dir.tmp)))
         return st;
     return gp_write_assignments(r->ctx, &r->ds, &r->plan, r->dir.tmp);
 }
@@ -274,6 +282,7 @@ static void run_init(run *r, gp_ctx *ctx, const gp_scenario *sc)
 static void run_free(run *r)
 {
     gp_outdir_end(&r->dir);
+    gp_written_free(r->ctx, &r->written);
     gp_plan_free(r->ctx, &r->plan);
     gp_dataset_free(r->ctx, &r->ds);
 }

@@ -64,8 +64,22 @@ static gp_part_problem problem(const lattice *L)
     p.w_balance = 1;
     p.w_compact = 0.5;
     p.seed = 1;
-    p.time_limit = 30;
     return p;
+}
+
+/* The heuristic with a budget it never reaches here. */
+static gp_status partition(const gp_part_problem *p, gp_part_result *r)
+{
+    gp_work w = gp_work_new(1e9, 0);
+    return gp_partition(p, &w, r);
+}
+
+/* A budget the searches here never reach. */
+static gp_work *plenty(void)
+{
+    static _Thread_local gp_work w;
+    w = gp_work_new(1e10, 0);
+    return &w;
 }
 
 /* Checks the hard constraints of a result; returns the number of grids
@@ -105,7 +119,7 @@ static void test_bounds_met(void)
         p.lo[GP_A_HH] = T[t].lo;
         p.hi[GP_A_HH] = T[t].hi;
         gp_part_result r;
-        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
         CU_ASSERT(r.feasible);
         CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
         if (!r.feasible)
@@ -123,7 +137,7 @@ static void test_two_attributes(void)
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
     p.hi[GP_A_POP] = 1200; /* 2.5 per household: binds below 500 households */
     gp_part_result r;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(r.feasible);
     CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
     double *pop = calloc((size_t)r.k, sizeof *pop);
@@ -143,7 +157,7 @@ static void test_fixed_count(void)
     gp_part_problem p = problem(&L);
     p.k_min = p.k_max = 7;
     gp_part_result r;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT_EQUAL(r.k, 7);
     check_plan(&p, &r);
     gp_part_result_free(&r);
@@ -157,8 +171,8 @@ static void test_deterministic(void)
     gp_part_problem p = problem(&L);
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
     gp_part_result a, b;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &a), GP_OK);
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &a), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &b), GP_OK);
     CU_ASSERT_EQUAL(a.k, b.k);
     CU_ASSERT(memcmp(a.grid, b.grid, (size_t)p.n * sizeof *a.grid) == 0);
     gp_part_result_free(&a);
@@ -179,7 +193,7 @@ static void test_diagnoses(void)
 
     /* lighter than one grid's minimum */
     p.lo[GP_A_HH] = total + 100, p.hi[GP_A_HH] = total + 500;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
     snprintf(want, sizeof want, "the community has %g households, below the %g minimum", total, total + 100);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, want));
@@ -191,7 +205,7 @@ static void test_diagnoses(void)
     for (int i = 0; i < L.n; i++)
         L.v[i][GP_A_HH] = 50;
     L.v[5][GP_A_HH] = 140;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "an atom has 140 households, above the 100 maximum"));
     gp_part_result_free(&r);
@@ -200,7 +214,7 @@ static void test_diagnoses(void)
     for (int i = 0; i < L.n; i++)
         L.v[i][GP_A_HH] = 62.5;
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 320;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "1000 households cannot be split into grids of 300..320"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "300..334"));   /* 3 grids need max >= 334 */
@@ -210,28 +224,44 @@ static void test_diagnoses(void)
     /* bounds and a fixed count that disagree */
     p.lo[GP_A_HH] = 200, p.hi[GP_A_HH] = 300;
     p.k_min = p.k_max = 2;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "no grid count"));
     gp_part_result_free(&r);
     lattice_free(&L);
 }
 
-static void test_time_limit(void)
+/* A budget far too small for the search: the plan is still complete and
+ * contiguous, and when the bounds are not met the reason names the budget;
+ * the work spent never runs far past it. */
+static void test_budget(void)
 {
     lattice L;
     lattice_make(&L, 40, 40, 13);
     gp_part_problem p = problem(&L);
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
-    p.time_limit = 1e-6;
     gp_part_result r;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
-    /* whatever the limit cut short, the plan is complete and contiguous,
-     * and when bounds are not met it says so, naming the time limit */
+    gp_work w = gp_work_new(1, 0);
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &w, &r), GP_OK);
     check_plan(&p, &r);
     if (!r.feasible)
-        CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "time limit"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "work budget"));
+    CU_ASSERT(!w.capped);
     gp_part_result_free(&r);
+    lattice_free(&L);
+
+    /* the same budget twice gives the same plan */
+    lattice_make(&L, 20, 20, 5);
+    p = problem(&L);
+    p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
+    gp_part_result a, b;
+    gp_work wa = gp_work_new(2e4, 0), wb = gp_work_new(2e4, 0);
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &wa, &a), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &wb, &b), GP_OK);
+    CU_ASSERT_EQUAL(a.k, b.k);
+    CU_ASSERT_EQUAL(memcmp(a.grid, b.grid, (size_t)L.n * sizeof *a.grid), 0);
+    CU_ASSERT_EQUAL(wa.used, wb.used);
+    gp_part_result_free(&a), gp_part_result_free(&b);
     lattice_free(&L);
 }
 
@@ -266,20 +296,20 @@ static void test_bound(void)
     gp_ctx *ctx;
     CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
     double bound;
-    CU_ASSERT_EQUAL_FATAL(gp_model_bound(ctx, &p, 2, 30, &bound), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(gp_model_bound(ctx, &p, 2, plenty(), &bound), GP_OK);
     CU_ASSERT(isfinite(bound));
     CU_ASSERT(bound > 0);
     CU_ASSERT(bound <= best + 1e-9 * best);
     CU_ASSERT(best <= best_contig);
     /* and the heuristic's plan is no better than the true optimum */
     gp_part_result r;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(r.feasible);
     CU_ASSERT(gp_model_objective(&p, r.grid, r.k) >= best_contig - 1e-9);
     gp_part_result_free(&r);
     /* bounds no 2-grid plan can meet: the relaxation says so */
     p.lo[GP_A_HH] = total, p.hi[GP_A_HH] = total * 2;
-    CU_ASSERT_EQUAL(gp_model_bound(ctx, &p, 2, 30, &bound), GP_OK);
+    CU_ASSERT_EQUAL(gp_model_bound(ctx, &p, 2, plenty(), &bound), GP_OK);
     CU_ASSERT(isinf(bound));
     gp_ctx_destroy(ctx);
     lattice_free(&L);
@@ -331,14 +361,14 @@ static void test_exact(void)
             best = fmin(best, gp_model_objective(&p, grid, 2));
         }
         gp_part_result r;
-        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
         CU_ASSERT_FATAL(r.feasible && isfinite(best));
         double obj, bound;
-        bool improved, timed_out;
-        CU_ASSERT_EQUAL_FATAL(gp_model_solve(ctx, &p, r.k, r.grid, 60, 1e-9, &obj, &bound, &improved, &timed_out),
+        bool improved, stopped;
+        CU_ASSERT_EQUAL_FATAL(gp_model_solve(ctx, &p, r.k, r.grid, plenty(), 1e-9, &obj, &bound, &improved, &stopped),
                               GP_OK);
         printf("\n  %dx%d: optimum %.6f, branch and cut %.6f, bound %.6f (%d)", T[t].w, T[t].h, best, obj, bound, frac);
-        CU_ASSERT(!timed_out);
+        CU_ASSERT(!stopped);
         CU_ASSERT_DOUBLE_EQUAL(obj, best, 1e-7 * best);
         CU_ASSERT(bound <= best * (1 + 1e-7));
         CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
@@ -369,12 +399,12 @@ static void test_lagrange(void)
         p.lo[GP_A_HH] = m * (t == 0 ? 0.8 : 0.95), p.hi[GP_A_HH] = m * (t == 0 ? 1.2 : 1.05);
         p.k_min = p.k_max = T[t].k;
         gp_part_result r;
-        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
         CU_ASSERT_FATAL(r.feasible);
         double obj = gp_model_objective(&p, r.grid, r.k), lp, lag;
         int its;
-        CU_ASSERT_EQUAL_FATAL(gp_model_bound(ctx, &p, r.k, 60, &lp), GP_OK);
-        CU_ASSERT_EQUAL_FATAL(gp_model_lagrange(&p, r.k, r.grid, obj, 30, 1e-6, &lag, &its), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(gp_model_bound(ctx, &p, r.k, plenty(), &lp), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(gp_model_lagrange(&p, r.k, r.grid, obj, plenty(), 1e-6, &lag, &its), GP_OK);
         printf("\n  %dx%d k=%d: plan %.4f, LP bound %.4f, Lagrangian %.4f (%d steps)", T[t].w, T[t].h, T[t].k, obj,
                lp, lag, its);
         CU_ASSERT(isfinite(lp) && isfinite(lag));
@@ -383,7 +413,7 @@ static void test_lagrange(void)
         CU_ASSERT(lag >= 0.97 * lp);
         /* no k grids can meet these bounds: the relaxation says so */
         p.lo[GP_A_HH] = total / T[t].k * 1.01, p.hi[GP_A_HH] = total;
-        CU_ASSERT_EQUAL(gp_model_lagrange(&p, r.k, NULL, NAN, 5, 1e-6, &lag, NULL), GP_OK);
+        CU_ASSERT_EQUAL(gp_model_lagrange(&p, r.k, NULL, NAN, plenty(), 1e-6, &lag, NULL), GP_OK);
         CU_ASSERT(isinf(lag) && lag > 0);
         gp_part_result_free(&r);
         lattice_free(&L);
@@ -416,7 +446,7 @@ static void test_rebalance(void)
     gp_part_problem p = problem(&L);
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
     gp_part_result a;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &a), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &a), GP_OK);
     CU_ASSERT_FATAL(a.feasible);
     int *home = malloc((size_t)L.n * sizeof *home);
     for (int i = 0; i < L.n; i++)
@@ -425,7 +455,7 @@ static void test_rebalance(void)
     p.w_stability = 100; /* dominant: outweighs any balance or shape gain */
     p.w_compact = 5;     /* would reshape the plan if stability let it */
     gp_part_result b;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &b), GP_OK);
     CU_ASSERT(b.feasible);
     CU_ASSERT_EQUAL(b.k, a.k);
     int ra[100], rb[100], same = 0;
@@ -457,7 +487,7 @@ static void test_rebalance(void)
         home[i] = a.grid[i];
     p.w_stability = 1;
     p.w_compact = 0.5;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &b), GP_OK);
     CU_ASSERT(b.feasible);
     CU_ASSERT_EQUAL(check_plan(&p, &b), 0);
     double changed = 0, total = 0;
@@ -500,7 +530,7 @@ static void test_rebalance_count(void)
     gp_part_problem p = problem(&L);
     p.lo[GP_A_HH] = 1800, p.hi[GP_A_HH] = 2200;
     gp_part_result a;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &a), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &a), GP_OK);
     CU_ASSERT_FATAL(a.feasible);
     int *home = malloc((size_t)L.n * sizeof *home), k0 = a.k;
     memcpy(home, a.grid, (size_t)L.n * sizeof *home);
@@ -515,10 +545,10 @@ static void test_rebalance_count(void)
         CU_ASSERT_FATAL(gp_part_count_range(&p, &kmin, &kmax, why, sizeof why));
         p.existing = NULL;
         gp_part_result redraw, b;
-        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &redraw), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(partition(&p, &redraw), GP_OK);
         p.existing = home;
         p.w_stability = 10;
-        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &b), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(partition(&p, &b), GP_OK);
         CU_ASSERT(b.feasible && b.rebalanced);
         CU_ASSERT_EQUAL(check_plan(&p, &b), 0);
         CU_ASSERT(b.k >= kmin && b.k <= kmax);
@@ -555,7 +585,7 @@ static void test_rebalance_count(void)
         if (i % L.w >= 2 * L.w / 3)
             L.v[i][GP_A_HH] = lround(L.v[i][GP_A_HH] * 1.2);
     gp_part_result c;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &c), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &c), GP_OK);
     CU_ASSERT(c.feasible && c.rebalanced);
     CU_ASSERT_EQUAL(check_plan(&p, &c), 0);
     CU_ASSERT(c.grid[0] != c.grid[other]);
@@ -564,7 +594,7 @@ static void test_rebalance_count(void)
         if (home[i] == home[other])
             home[i] = g0;
     gp_part_result d;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &d), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &d), GP_OK);
     CU_ASSERT(!d.rebalanced);
     CU_ASSERT(d.feasible && d.grid[0] != d.grid[other]);
     gp_part_result_free(&c);
@@ -594,7 +624,7 @@ static void test_locks(void)
     p.n_locks = 3;
     p.lock_names = names;
     gp_part_result r;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT_FATAL(r.feasible);
     CU_ASSERT_EQUAL(check_plan(&p, &r), 0);
     CU_ASSERT(r.grid[0] == r.grid[1] && r.grid[0] == r.grid[8]);
@@ -605,8 +635,8 @@ static void test_locks(void)
     CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
     double obj, bound;
     bool improved;
-    bool timed_out;
-    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, r.k, r.grid, 20, 1e-4, &obj, &bound, &improved, &timed_out), GP_OK);
+    bool stopped;
+    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, r.k, r.grid, plenty(), 1e-4, &obj, &bound, &improved, &stopped), GP_OK);
     CU_ASSERT(r.grid[0] == r.grid[1] && r.grid[0] == r.grid[8]);
     CU_ASSERT(r.grid[62] == r.grid[63]);
     CU_ASSERT(r.grid[0] != r.grid[2] && r.grid[0] != r.grid[62] && r.grid[2] != r.grid[62]);
@@ -615,14 +645,14 @@ static void test_locks(void)
     gp_part_result_free(&r);
     /* a lock group in two pieces */
     lock[63] = -1, lock[40] = 2;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "locked to 'factory' are not contiguous"));
     gp_part_result_free(&r);
     /* more groups than the bounds allow grids */
     lock[40] = -1, lock[63] = 2;
     p.k_min = p.k_max = 2;
-    CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "3 groups of locked units need 3 grids"));
     gp_part_result_free(&r);
@@ -659,15 +689,16 @@ static void test_lns(void)
         p.n_locks = with_locks ? 3 : 0;
         p.lock_names = with_locks ? names : NULL;
         gp_part_result r;
-        CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &r), GP_OK);
+        CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
         CU_ASSERT_FATAL(r.feasible);
         double before = gp_model_objective(&p, r.grid, r.k), after;
         int *start = malloc((size_t)L.n * sizeof *start);
         gp_lns_stats st, st2;
         memcpy(start, r.grid, (size_t)L.n * sizeof *start);
-        CU_ASSERT_EQUAL_FATAL(gp_model_lns(ctx, &p, r.k, r.grid, 10, &after, &st), GP_OK);
-        printf("\n  %s: objective %.2f -> %.2f, %d sub-models, %d better, %d out of time",
-               with_locks ? "locks" : "no locks", before, after, st.solved, st.improved, st.timed_out);
+        gp_work w = gp_work_new(3e7, 0), w2 = gp_work_new(3e7, 0);
+        CU_ASSERT_EQUAL_FATAL(gp_model_lns(ctx, &p, r.k, r.grid, &w, &after, &st), GP_OK);
+        printf("\n  %s: objective %.2f -> %.2f, %d sub-models, %d better, %d out of their budget, %.0f units",
+               with_locks ? "locks" : "no locks", before, after, st.solved, st.improved, st.stopped, w.used);
         CU_ASSERT(st.solved > 0);
         CU_ASSERT(st.improved > 0);
         CU_ASSERT(after < before);
@@ -679,16 +710,16 @@ static void test_lns(void)
         }
         /* the bound is below the plan, and deterministic search */
         double lag;
-        CU_ASSERT_EQUAL(gp_model_lagrange(&p, r.k, r.grid, after, 20, 1e-6, &lag, NULL), GP_OK);
+        CU_ASSERT_EQUAL(gp_model_lagrange(&p, r.k, r.grid, after, plenty(), 1e-6, &lag, NULL), GP_OK);
         CU_ASSERT(isfinite(lag) && lag > 0 && lag <= after);
         int *again = malloc((size_t)L.n * sizeof *again);
         memcpy(again, start, (size_t)L.n * sizeof *again);
         double after2;
-        CU_ASSERT_EQUAL(gp_model_lns(ctx, &p, r.k, again, 10, &after2, &st2), GP_OK);
-        /* the same plan again, unless a sub-model ran out of time (then
-         * the machine's speed decides) */
-        if (st.timed_out == 0 && st2.timed_out == 0)
-            CU_ASSERT(memcmp(again, r.grid, (size_t)L.n * sizeof *again) == 0);
+        CU_ASSERT_EQUAL(gp_model_lns(ctx, &p, r.k, again, &w2, &after2, &st2), GP_OK);
+        /* the same plan again, and the same work: budgets, not the clock */
+        CU_ASSERT(memcmp(again, r.grid, (size_t)L.n * sizeof *again) == 0);
+        CU_ASSERT_EQUAL(w.used, w2.used);
+        CU_ASSERT_EQUAL(st.solved, st2.solved);
         free(again);
         free(start);
         gp_part_result_free(&r);
@@ -704,7 +735,7 @@ void register_partition_suite(void)
                                     {"fixed count", test_fixed_count},
                                     {"deterministic", test_deterministic},
                                     {"infeasibility diagnoses", test_diagnoses},
-                                    {"time limit", test_time_limit},
+                                    {"work budget", test_budget},
                                     {"model bound below the optimum", test_bound},
                                     {"branch and cut proves the brute-force optimum", test_exact},
                                     {"Lagrangian bound below the LP bound", test_lagrange},

@@ -118,10 +118,44 @@ static void test_strerror(void)
     gp_scenario_destroy(NULL);
 }
 
+/* FIPS 180-2 test vectors, and the same digest whether the message comes
+ * in one piece or byte by byte across block boundaries. */
+static void test_sha256(void)
+{
+    static const struct { const char *msg, *hex; } T[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+        gp_sha256 s;
+        char hex[65];
+        gp_sha256_init(&s);
+        gp_sha256_update(&s, T[i].msg, strlen(T[i].msg));
+        gp_sha256_hex(&s, hex);
+        CU_ASSERT_STRING_EQUAL(hex, T[i].hex);
+        gp_sha256_init(&s);
+        for (size_t b = 0; T[i].msg[b]; b++)
+            gp_sha256_update(&s, T[i].msg + b, 1);
+        gp_sha256_hex(&s, hex);
+        CU_ASSERT_STRING_EQUAL(hex, T[i].hex);
+    }
+    /* a million 'a's: many blocks */
+    gp_sha256 s;
+    char hex[65], a[1000];
+    memset(a, 'a', sizeof a);
+    gp_sha256_init(&s);
+    for (int i = 0; i < 1000; i++)
+        gp_sha256_update(&s, a, sizeof a);
+    gp_sha256_hex(&s, hex);
+    CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 void register_util_suite(void)
 {
     static const cu_case cases[] = {{"ranges", test_ranges}, {"numbers", test_numbers}, {"paths", test_paths},
-                                    {"json", test_json},     {"strerror", test_strerror}, {"match labels", test_match_labels},
+                                    {"json", test_json},     {"strerror", test_strerror}, {"match labels", test_match_labels}, {"sha256", test_sha256},
                                     {NULL, NULL}};
     cu_add_suite("util", cases);
 }

@@ -77,10 +77,12 @@ typedef struct gp_config {
         double per_grid_lo, per_grid_hi;
         int grids_per_worker;
         double balance, continuity, travel;
-        double time_limit;       /* seconds; [solver] time_limit when not given */
+        double time_limit;       /* safety cap in seconds, 0: none; [solver] time_limit when not given */
     } workers;
     struct {
-        double time_limit, gap;
+        double effort;           /* the work budget, relative to the default 1 */
+        double time_limit;       /* safety cap in seconds per community, 0: none */
+        double gap;
         int threads;             /* 0: all cores */
         unsigned seed;
     } solver;

@@ -78,8 +78,11 @@ static const keyspec KEYS[] = {
     {"workers", "continuity", K_NUM, 0, 1e9, NULL, "1", AT(workers.continuity)},
     {"workers", "travel", K_NUM, 0, 1e9, NULL, "0.1", AT(workers.travel)},
     /* none: [solver] time_limit (derived) */
-    {"workers", "time_limit", K_NUM, 1e-3, 1e7, NULL, NULL, AT(workers.time_limit)},
-    {"solver", "time_limit", K_NUM, 1e-3, 1e7, NULL, "60", AT(solver.time_limit)},
+    {"workers", "time_limit", K_NUM, 0, 1e7, NULL, NULL, AT(workers.time_limit)},
+    /* the work budget of the run, relative to the default */
+    {"solver", "effort", K_NUM, 0.001, 1000, NULL, "1", AT(solver.effort)},
+    /* a safety cap in seconds per community, 0: none */
+    {"solver", "time_limit", K_NUM, 0, 1e7, NULL, "0", AT(solver.time_limit)},
     {"solver", "gap", K_NUM, 0, 1, NULL, "1e-4", AT(solver.gap)},
     {"solver", "threads", K_INT, 0, 1024, NULL, "0", AT(solver.threads)},
     {"solver", "seed", K_INT, 0, 2147483647.0, NULL, "1", AT(solver.seed)},

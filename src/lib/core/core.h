@@ -10,6 +10,7 @@
 #include <geos_c.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "gridplan/gridplan.h"
@@ -68,6 +69,19 @@ gp_status gp_out_close(gp_ctx *ctx, FILE *f, const char *path);
 double gp_now(void);                                     /* monotonic seconds */
 /* FNV-1a 64-bit checksum of a file's bytes, as 16 hex digits; false on error. */
 bool gp_file_checksum(const char *path, char out[17]);
+
+/* ---- SHA-256 (sha256.c) ---------------------------------------------------- */
+
+typedef struct gp_sha256 {
+    uint32_t h[8];
+    uint64_t len;                /* bytes so far */
+    unsigned char buf[64];
+    size_t fill;
+} gp_sha256;
+void gp_sha256_init(gp_sha256 *s);
+void gp_sha256_update(gp_sha256 *s, const void *data, size_t n);
+/* Finishes s and writes its 64 hex digits (and a NUL) to out. */
+void gp_sha256_hex(gp_sha256 *s, char out[65]);
 
 /* ---- numbers, whatever the host's locale (num.c) ------------------------- */
 
@@ -148,6 +162,7 @@ void gp_json_null(gp_json *j);
 void gp_json_kobj(gp_json *j, const char *key);
 void gp_json_karr(gp_json *j, const char *key);
 void gp_json_kstr(gp_json *j, const char *key, const char *s);
+void gp_json_knstr(gp_json *j, const char *key, const char *s); /* s NULL: null */
 void gp_json_knum(gp_json *j, const char *key, double v);
 void gp_json_kint(gp_json *j, const char *key, long long v);
 void gp_json_kbool(gp_json *j, const char *key, bool v);

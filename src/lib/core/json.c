@@ -2,6 +2,7 @@
  * string escaping and no trailing commas. Numbers that are not finite are
  * written as null (JSON has no NaN or infinity). */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "core/core.h"
@@ -103,8 +104,16 @@ void gp_json_num(gp_json *j, double v)
         fputs("null", j->f);
     else if (v == floor(v) && fabs(v) < 1e15)
         fprintf(j->f, "%.0f", v);
-    else
-        fprintf(j->f, "%.17g", v);
+    else {
+        /* the shortest form that reads back as the same double */
+        char b[32];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(b, sizeof b, "%.*g", prec, v);
+            if (strtod(b, NULL) == v)
+                break;
+        }
+        fputs(b, j->f);
+    }
 }
 
 void gp_json_int(gp_json *j, long long v)
@@ -129,6 +138,15 @@ void gp_json_kstr(gp_json *j, const char *key, const char *s)
 {
     gp_json_key(j, key);
     gp_json_str(j, s);
+}
+
+void gp_json_knstr(gp_json *j, const char *key, const char *s)
+{
+    gp_json_key(j, key);
+    if (s)
+        gp_json_str(j, s);
+    else
+        gp_json_null(j);
 }
 
 void gp_json_knum(gp_json *j, const char *key, double v)

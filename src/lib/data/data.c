@@ -13,7 +13,7 @@ const char *gp_comm_status_name(int status)
     case GP_CS_FEASIBLE: return "feasible";
     case GP_CS_OPTIMAL: return "optimal";
     case GP_CS_INFEASIBLE: return "infeasible";
-    case GP_CS_TIME_LIMIT: return "time_limit";
+    case GP_CS_TIME_CAPPED: return "time_capped";
     default: return "pending";
     }
 }

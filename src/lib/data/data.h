@@ -44,8 +44,9 @@ typedef struct gp_community {
     double objective, bound, gap; /* moment of inertia, its lower bound, gap (NAN: unknown) */
     const char *search;          /* "branch_and_cut", "neighbourhood", "rebalance", NULL: none */
     const char *bound_by;        /* "lp", "lagrangian", NULL: none */
-    int lns_solved, lns_improved, lns_timed_out; /* neighbourhood search: sub-models solved,
-                                    better plans kept, sub-models out of time */
+    int lns_solved, lns_improved, lns_stopped; /* neighbourhood search: sub-models solved,
+                                    better plans kept, sub-models out of budget */
+    double units;                /* work units the partition spent (plan/) */
     double hh_moved;             /* vs the existing plan (NAN: none) */
     /* staffing (staff/) */
     double work;                 /* workload of its atoms */
@@ -57,11 +58,13 @@ typedef struct gp_community {
     char wreason[512];           /* why the assignment misses a rule, with a fix */
 } gp_community;
 
-enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_LIMIT };
-/* "feasible", "optimal" (within [solver] gap of the model's bound),
- * "time_limit" (within bounds, the search for better stopped by the time
- * limit) or "infeasible", as written in report.json and the grids layer;
- * "pending" for a status not set. */
+enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_CAPPED };
+/* "optimal" (within [solver] gap of the proven bound), "feasible" (within
+ * bounds; the work budget ran out before the gap was proven),
+ * "time_capped" (within bounds, but the safety cap [solver] time_limit cut
+ * the search short: the plan may not reproduce) or "infeasible", as
+ * written in report.json and the grids layer; "pending" for a status not
+ * set. */
 const char *gp_comm_status_name(int status);
 
 typedef struct gp_atom {
@@ -184,6 +187,10 @@ typedef struct gp_grid {
 typedef struct gp_plan {
     gp_grid *grids; int n_grids;
     double hh_moved;              /* vs existing plan, -1 if none */
+    char digest[72];              /* "sha256:...": the atoms' grids and the grids' polygons as written */
+    double units;                 /* work units the partition spent */
+    double budget;                /* the partition's work budget (the communities' sum) */
+    int time_capped;              /* communities the safety cap cut short: the plan may not reproduce */
 } gp_plan;
 
 void gp_plan_free(gp_ctx *ctx, gp_plan *plan);

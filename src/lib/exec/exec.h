@@ -12,14 +12,20 @@
 #include "staff/staff.h"
 
 /* Runs job(tctx, i, user) for i = 0..n-1 on up to threads worker threads
- * (0: one per core). Each thread has a context of its own (tctx) whose
- * messages are logged on ctx after all jobs are done, job by job in order;
- * each thread frees its GLPK environment, so GLPK never runs on the
- * caller's thread. A job writes only its own results. Errors: GP_ERR_NOMEM,
- * GP_ERR_INTERNAL when no thread can start (pool.c). */
-gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, void (*job)(gp_ctx *tctx, int i, void *user), void *user);
+ * (0: one per core), taken in the order given (NULL: 0, 1, ...; the
+ * largest first keeps the threads busy to the end). Each thread has a
+ * context of its own (tctx) whose messages are logged on ctx after all
+ * jobs are done, job by job in index order; each thread frees its GLPK
+ * environment, so GLPK never runs on the caller's thread. A job writes
+ * only its own results, so they are the same whatever the threads.
+ * Errors: GP_ERR_NOMEM, GP_ERR_INTERNAL when no thread can start
+ * (pool.c). */
+gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, const int *order,
+                       void (*job)(gp_ctx *tctx, int i, void *user), void *user);
 
-/* Partitions every community and appends its grids to plan (run.c). */
+/* Partitions every community and appends its grids to plan, in two passes
+ * over the run's work budget: each community its share by size, then what
+ * is left to those whose gap is widest (run.c). */
 gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_problem *tmpl, gp_dataset *ds,
                             gp_plan *plan);
 /* Head-count allocation (gp_staff_allocate) on a worker thread. */

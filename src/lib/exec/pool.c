@@ -12,6 +12,7 @@
 typedef struct pool {
     gp_ctx *ctx;
     int n, next;
+    const int *order;            /* NULL: 0, 1, ... */
     void (*job)(gp_ctx *tctx, int i, void *user);
     void *user;
     gp_logbuf *logs;             /* per job */
@@ -34,6 +35,8 @@ static void *work(void *arg)
         pthread_mutex_unlock(&pl->mu);
         if (i >= pl->n)
             break;
+        if (pl->order)
+            i = pl->order[i];
         w->tctx->logbuf = &pl->logs[i];
         w->tctx->errmsg[0] = '\0';
         pl->job(w->tctx, i, pl->user);
@@ -44,7 +47,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, void (*job)(gp_ctx *tctx, int i, void *user), void *user)
+gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, const int *order,
+                       void (*job)(gp_ctx *tctx, int i, void *user), void *user)
 {
     if (n <= 0)
         return GP_OK;
@@ -53,7 +57,8 @@ gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, void (*job)(gp_ctx *tctx
         nt = 1;
     if (nt > n)
         nt = n;
-    pool pl = {.ctx = ctx, .n = n, .job = job, .user = user, .logs = calloc((size_t)n, sizeof *pl.logs)};
+    pool pl = {.ctx = ctx, .n = n, .order = order, .job = job, .user = user,
+               .logs = calloc((size_t)n, sizeof *pl.logs)};
     worker *w = calloc((size_t)nt, sizeof *w);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     gp_status st = pl.logs && w && th ? GP_OK : GP_ERR_NOMEM;

@@ -7,9 +7,82 @@
 
 #include "exec/exec.h"
 
-static void partition_job(gp_ctx *tctx, int i, void *user)
+/* The first pass gives each community this share of its budget; the rest
+ * of the run's budget goes to the second (design.md, "Work budgets"). */
+#define FIRST_PASS 0.6
+/* No community gets more than this many times its budget in the second. */
+#define SECOND_CAP 1.0
+
+typedef struct part_args {
+    const gp_config *cfg;
+    gp_job *jobs;
+    const int *open;             /* second pass: the open jobs */
+    double *budget;              /* per job of the pass */
+} part_args;
+
+static void first_pass(gp_ctx *tctx, int i, void *user)
 {
-    gp_job_solve(&((gp_job *)user)[i], tctx);
+    part_args *a = user;
+    gp_job_solve(&a->jobs[i], tctx, a->budget[i], a->cfg->solver.time_limit);
+}
+
+static void second_pass(gp_ctx *tctx, int i, void *user)
+{
+    part_args *a = user;
+    gp_job_improve(&a->jobs[a->open[i]], tctx, a->budget[i], a->cfg->solver.time_limit);
+}
+
+static int cmp_desc(const void *x, const void *y, void *key)
+{
+    const double *k = key;
+    int a = *(const int *)x, b = *(const int *)y;
+    if (k[a] != k[b])
+        return k[a] < k[b] ? 1 : -1;
+    return (a > b) - (a < b);
+}
+
+/* 0..n-1 by key, largest first (ties by index). */
+static void order_by(const double *key, int n, int *order)
+{
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, (size_t)n, sizeof *order, cmp_desc, (void *)key);
+}
+
+/* The second pass: what the first left of the run's budget, to the open
+ * communities by their gap times their budget. */
+static gp_status second(gp_ctx *ctx, const gp_config *cfg, gp_job *jobs, const double *whole, int n)
+{
+    double pool = 0, weight = 0;
+    int *open = malloc((size_t)n * sizeof *open), *order = malloc((size_t)n * sizeof *order), no = 0;
+    double *extra = malloc((size_t)n * sizeof *extra);
+    if (!open || !order || !extra) {
+        free(open), free(order), free(extra);
+        return GP_ERR_NOMEM;
+    }
+    for (int c = 0; c < n; c++) {
+        pool += whole[c] - jobs[c].work.used;
+        if (gp_job_open(&jobs[c], cfg->solver.gap)) {
+            const gp_job *j = &jobs[c];
+            double gap = isfinite(j->bound) && j->objective > 0 ? (j->objective - j->bound) / j->objective : 1;
+            extra[no] = fmin(0.1, fmax(0, gap)) * whole[c];
+            weight += extra[no];
+            open[no++] = c;
+        }
+    }
+    for (int q = 0; q < no; q++)
+        extra[q] = weight > 0 && pool > 0 ? fmin(pool * extra[q] / weight, SECOND_CAP * whole[open[q]]) : 0;
+    int nq = 0; /* only the jobs with something to spend */
+    for (int q = 0; q < no; q++)
+        if (extra[q] > 0)
+            open[nq] = open[q], extra[nq++] = extra[q];
+    gp_log(ctx, GP_LOG_DEBUG, "partition: second pass: %d of %d communities open, %.3g work units to share", nq, n,
+           pool);
+    order_by(extra, nq, order);
+    part_args a = {cfg, jobs, open, extra};
+    gp_status st = gp_exec_jobs(ctx, cfg->solver.threads, nq, order, second_pass, &a);
+    free(open), free(order), free(extra);
+    return st;
 }
 
 gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_problem *tmpl, gp_dataset *ds,
@@ -17,11 +90,22 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
 {
     int n = ds->n_comms;
     gp_job *jobs = calloc((size_t)(n ? n : 1), sizeof *jobs);
-    if (!jobs)
-        return GP_ERR_NOMEM;
-    for (int c = 0; c < n; c++)
+    double *whole = malloc((size_t)(n ? n : 1) * sizeof *whole), *first = malloc((size_t)(n ? n : 1) * sizeof *first);
+    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
+    gp_status st = jobs && whole && first && order ? GP_OK : GP_ERR_NOMEM;
+    if (!st)
+        plan->budget = gp_plan_budgets(cfg, ds, whole);
+    for (int c = 0; !st && c < n; c++) {
         gp_job_init(&jobs[c], ds, tmpl, c);
-    gp_status st = gp_exec_jobs(ctx, cfg->solver.threads, n, partition_job, jobs);
+        first[c] = FIRST_PASS * whole[c];
+    }
+    if (!st) {
+        order_by(whole, n, order);
+        part_args a = {cfg, jobs, NULL, first};
+        st = gp_exec_jobs(ctx, cfg->solver.threads, n, order, first_pass, &a);
+    }
+    if (!st)
+        st = second(ctx, cfg, jobs, whole, n);
     for (int c = 0; c < n; c++) {
         if (!st)
             st = gp_job_finish(ctx, &jobs[c], plan, cfg->solver.gap);
@@ -34,9 +118,10 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
                    cm->n_atoms, cm->n_grids, cm->status == GP_CS_INFEASIBLE ? "INFEASIBLE" : "within bounds", gap,
                    cm->seconds);
         }
-        gp_job_free(&jobs[c]);
+        if (jobs)
+            gp_job_free(&jobs[c]);
     }
-    free(jobs);
+    free(jobs), free(whole), free(first), free(order);
     return st;
 }
 
@@ -63,7 +148,7 @@ gp_status gp_exec_allocate(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, co
     if (!ds->has_workers || !cfg->workers.allocate)
         return GP_OK;
     alloc_args a = {cfg, ds, kmin, kmax, k, GP_OK, ""};
-    gp_status st = gp_exec_jobs(ctx, 1, 1, allocate_job, &a);
+    gp_status st = gp_exec_jobs(ctx, 1, 1, NULL, allocate_job, &a);
     if (!st && a.st)
         st = a.err[0] ? gp_fail(ctx, a.st, "%s", a.err) : a.st;
     return st;
@@ -95,7 +180,7 @@ gp_status gp_exec_assign(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_p
                      calloc((size_t)(nc ? nc : 1), sizeof *a.err)};
     gp_status st = a.st && a.err ? gp_staff_grids_make(ctx, plan, &a.sg) : GP_ERR_NOMEM;
     if (!st)
-        st = gp_exec_jobs(ctx, cfg->solver.threads, nc, assign_job, &a);
+        st = gp_exec_jobs(ctx, cfg->solver.threads, nc, NULL, assign_job, &a);
     for (int c = 0; c < nc && !st; c++) {
         if (a.st[c]) {
             st = a.err[c][0] ? gp_fail(ctx, a.st[c], "%s", a.err[c])

@@ -93,14 +93,30 @@ typedef struct gp_output {
     const gp_format *formats[4]; /* [output] formats, NULL-terminated */
     const char *crs_def;         /* output CRS (any PROJ definition) */
     char crs_name[256];          /* its short name for the report */
+    double grid;                 /* its precision grid: about a millimetre in its units */
 } gp_output;
+
+/* The geometries as written (written.c): each grid and atom in the output
+ * CRS, snapped to its precision grid and valid there; and the plan digest
+ * over them. */
+typedef struct gp_written {
+    GEOSGeometry **grid, **atom;
+    int n_grids, n_atoms;
+    int n_repaired;              /* needed more than snapping to be valid */
+    char digest[72];             /* "sha256:" and 64 hex digits: the atoms' grids, the grids' polygons */
+} gp_written;
+/* plan NULL: the atoms alone, no digest; out NULL: the working CRS. */
+gp_status gp_written_make(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
+                          gp_written *w);
+void gp_written_free(gp_ctx *ctx, gp_written *w);
 /* The output formats and CRS of the scenario for this dataset. */
 gp_status gp_output_from_config(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, gp_output *out);
 /* The short name of a format as [output] formats writes it ("gpkg"). */
 const char *gp_format_name(const gp_format *f);
-/* The grids and atoms layers into dir, in every format of out. */
+/* The grids and atoms layers into dir, in every format of out, with the
+ * geometries of w. */
 gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
-                          const char *dir);
+                          const gp_written *w, const char *dir);
 /* The atoms layer alone, to a GeoPackage at path (tessellate). */
 gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path);
 /* assignments.csv into dir (nothing without a roster). */

@@ -91,7 +91,6 @@ typedef struct layer_out {
     GDALDatasetH ds;
     OGRLayerH lyr;
     GEOSWKBWriter *wr;
-    gp_proj *pj;                 /* working CRS -> output CRS, NULL: the same */
     bool in_transaction;
     const char *path;
 } layer_out;
@@ -112,11 +111,6 @@ static gp_status open_layer(gp_ctx *ctx, const gp_dataset *ds, const gp_output *
     if (!o->ds)
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, CPLGetLastErrorMsg());
     const char *crs = out && out->crs_def ? out->crs_def : ds->crs;
-    if (strcmp(crs, ds->crs) != 0) {
-        gp_status st = gp_proj_create(ctx, ds->crs, crs, path, &o->pj);
-        if (st)
-            return st;
-    }
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     if (OSRSetFromUserInput(srs, crs) != OGRERR_NONE) {
         OSRDestroySpatialReference(srs);
@@ -166,23 +160,15 @@ static gp_status close_layer(gp_ctx *ctx, layer_out *o, gp_status st)
     }
     if (o->wr)
         GEOSWKBWriter_destroy_r(ctx->geos, o->wr);
-    gp_proj_destroy(o->pj);
     return st;
 }
 
-/* Writes a feature's geometry in the output CRS, promoted to
+/* Writes a feature's geometry (as written.c made it), promoted to
  * MultiPolygon. */
-static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGeometry *g0)
+static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGeometry *g)
 {
-    GEOSGeometry *tg = NULL;
-    if (o->pj && !(tg = gp_proj_geom(ctx, o->pj, g0)))
-        return gp_fail(ctx, GP_ERR_PROJ, "%s: a coordinate cannot be transformed to the output CRS: choose another "
-                       "[output] crs", o->path);
-    const GEOSGeometry *g = tg ? tg : g0;
     size_t n = 0;
     unsigned char *wkb = GEOSWKBWriter_write_r(ctx->geos, o->wr, g, &n);
-    if (tg)
-        GEOSGeom_destroy_r(ctx->geos, tg);
     if (!wkb)
         return gp_fail(ctx, GP_ERR_GEOS, "cannot encode geometry: %s", gp_geos_lastmsg(ctx));
     OGRGeometryH og = NULL;
@@ -197,7 +183,7 @@ static gp_status put_geom(gp_ctx *ctx, layer_out *o, OGRFeatureH f, const GEOSGe
 
 /* The atoms layer; plan may be NULL (atoms without grids). */
 static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
-                             const gp_format *fmt, const char *path, char **tf, int nt)
+                             const gp_written *w, const gp_format *fmt, const char *path, char **tf, int nt)
 {
     layer_out o;
     gp_status st;
@@ -231,7 +217,7 @@ static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
             OGR_F_SetFieldNull(f, 10);
         for (int t = 0; t < nt; t++)
             OGR_F_SetFieldInteger(f, 11 + t, ds->case_counts[(size_t)i * nt + t]);
-        st = put_geom(ctx, &o, f, a->geom);
+        st = put_geom(ctx, &o, f, w->atom[i]);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
             st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write atom %s: %s", path, a->id, CPLGetLastErrorMsg());
         OGR_F_Destroy(f);
@@ -244,14 +230,20 @@ gp_status gp_write_atoms(gp_ctx *ctx, const gp_dataset *ds, const char *path)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     int nt = ds->case_counts ? ds->n_case_types : 0;
     char **tf = type_fields(ds);
-    gp_status st = tf ? write_atoms(ctx, ds, NULL, NULL, &FORMATS[0], path, tf, nt) : GP_ERR_NOMEM;
+    gp_written w;
+    gp_status st = tf ? gp_written_make(ctx, ds, NULL, NULL, &w) : GP_ERR_NOMEM;
+    if (!st) {
+        st = write_atoms(ctx, ds, NULL, NULL, &w, &FORMATS[0], path, tf, nt);
+        gp_written_free(ctx, &w);
+    }
     free_names(tf, ds->n_case_types);
     CPLPopErrorHandler();
     return st;
 }
 
 static gp_status write_grids(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
-                             const gp_format *fmt, const char *path, char **tf, int nt, const int *gcount)
+                             const gp_written *w, const gp_format *fmt, const char *path, char **tf, int nt,
+                             const int *gcount)
 {
     static const char *gf[] = {"grid_id", "community", "households", "population", "cases", "case_load",
                                "workload", "n_atoms", "area_m2", "polsby_popper", "status", "workers"};
@@ -274,7 +266,7 @@ static gp_status write_grids(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
             OGR_F_SetFieldString(f, 11, gr->workers);
         for (int t = 0; t < nt; t++)
             OGR_F_SetFieldInteger(f, 12 + t, gcount[(size_t)g * nt + t]);
-        st = put_geom(ctx, &o, f, gr->geom);
+        st = put_geom(ctx, &o, f, w->grid[g]);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
             st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write grid %s: %s", path, gr->id, CPLGetLastErrorMsg());
         OGR_F_Destroy(f);
@@ -290,6 +282,7 @@ gp_status gp_output_from_config(gp_ctx *ctx, const gp_config *cfg, const gp_data
         if (gp_config_lists(cfg->output.formats, FORMATS[k].name))
             out->formats[nf++] = &FORMATS[k];
     const char *crs = cfg->output.crs;
+    out->grid = 1e-3; /* metres */
     if (strcmp(crs, "input") == 0 && ds->input_crs_def) {
         out->crs_def = ds->input_crs_def;
         snprintf(out->crs_name, sizeof out->crs_name, "%s", ds->input_crs_name);
@@ -306,11 +299,21 @@ gp_status gp_output_from_config(gp_ctx *ctx, const gp_config *cfg, const gp_data
         out->crs_def = crs;
         snprintf(out->crs_name, sizeof out->crs_name, "%s", crs);
     }
+    /* about a millimetre in the output's units: 1e-8 degree, or a metre's
+     * thousandth in its linear unit */
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (OSRSetFromUserInput(srs, out->crs_def) == OGRERR_NONE) {
+        if (OSRIsGeographic(srs))
+            out->grid = 1e-8;
+        else if (OSRIsProjected(srs))
+            out->grid = 1e-3 / OSRGetLinearUnits(srs, NULL);
+    }
+    OSRDestroySpatialReference(srs);
     return GP_OK;
 }
 
 gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
-                          const char *dir)
+                          const gp_written *w, const char *dir)
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     int nt = ds->case_counts ? ds->n_case_types : 0;
@@ -326,10 +329,10 @@ gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan
         const gp_format *fmt = out->formats[f];
         char path[4200];
         snprintf(path, sizeof path, "%s/grids.%s", dir, fmt->name);
-        if ((st = write_grids(ctx, ds, plan, out, fmt, path, tf, nt, gcount)))
+        if ((st = write_grids(ctx, ds, plan, out, w, fmt, path, tf, nt, gcount)))
             break;
         snprintf(path, sizeof path, "%s/atoms.%s", dir, fmt->name);
-        st = write_atoms(ctx, ds, plan, out, fmt, path, tf, nt);
+        st = write_atoms(ctx, ds, plan, out, w, fmt, path, tf, nt);
     }
     free_names(tf, ds->n_case_types);
     free(gcount);

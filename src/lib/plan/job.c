@@ -21,34 +21,150 @@ static int cmp_order(const void *pa, const void *pb)
     return (a->g > b->g) - (a->g < b->g);
 }
 
-/* Seconds left of the community's time limit (60 without one). */
-static double job_time_left(const gp_job *j, double t0)
+/* How a community's budget is shared along the ladder (design.md, "Work
+ * budgets"): the heuristic takes at most a part (all of it while no plan
+ * meets the bounds); of what is left, the
+ * neighbourhood search takes a share, branch and cut most of the rest, and
+ * what remains is the Lagrangian bound's should nothing else prove one. */
+#define SHARE_HEURISTIC 0.3
+#define SHARE_EXACT 0.8          /* branch and cut, or the LP when rebalancing */
+
+/* A debug line per step of the ladder: what it spent, in units and in
+ * seconds (the ratio is what bench/run-budget calibrates). */
+static void step_log(gp_ctx *tctx, const gp_job *j, const char *what, const gp_work *part, double t0)
 {
-    return j->p.time_limit > 0 ? j->p.time_limit - (gp_now() - t0) : 60;
+    gp_log(tctx, GP_LOG_DEBUG, "community '%s': %s: %.0f units, %.3f s", j->ds->comms[j->c].id, what, part->used,
+           gp_now() - t0);
 }
 
-/* The Lagrangian bound in the time left, when nothing else proved one. */
-static void job_lagrange(gp_job *j, double t0)
+/* The Lagrangian bound with what is left, when nothing proved one for the
+ * plan as it is. */
+static void job_lagrange(gp_job *j, gp_ctx *tctx)
 {
-    double left = job_time_left(j, t0);
-    if (isfinite(j->bound) || left <= 0.05)
+    if (gp_work_left(&j->work) <= 0 || isfinite(j->bound))
         return;
-    j->bound_by = "lagrangian";
-    if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, left, j->p.gap, &j->bound, NULL) != GP_OK)
-        j->bound = NAN;
+    double b, t0 = gp_now();
+    gp_work part = gp_work_part(&j->work, gp_work_left(&j->work));
+    if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, &part, j->p.gap, &b, NULL) != GP_OK)
+        b = NAN;
+    gp_work_join(&j->work, &part);
+    step_log(tctx, j, "lagrangian", &part, t0);
+    if (!isnan(b)) {
+        j->bound = b;
+        j->bound_by = "lagrangian";
+    }
 }
 
-void gp_job_solve(gp_job *j, gp_ctx *tctx)
+/* The neighbourhood search from the plan in j->res with all but what the
+ * Lagrangian bound will want of what is left. */
+static void job_lns(gp_job *j, gp_ctx *tctx)
+{
+    const gp_community *cm = &j->ds->comms[j->c];
+    j->search = "neighbourhood";
+    gp_lns_stats ls;
+    /* a bound proven before stays true for the better plans it finds */
+    double reserve = isfinite(j->bound) ? 0 : gp_model_lagrange_cost(&j->p, j->res.k);
+    gp_work part = gp_work_part(&j->work, gp_work_left(&j->work) - reserve);
+    double t0 = gp_now();
+    if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, &part, &j->objective, &ls) != GP_OK) {
+        gp_log(tctx, GP_LOG_WARN, "community '%s': neighbourhood search failed (%s); its best plan is kept", cm->id,
+               gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
+        j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+    }
+    gp_work_join(&j->work, &part);
+    step_log(tctx, j, "neighbourhood search", &part, t0);
+    j->lns.solved += ls.solved, j->lns.improved += ls.improved, j->lns.stopped += ls.stopped;
+    j->lns.settled = ls.settled;
+}
+
+/* Branch and cut on the whole model from the plan in j->res with units of
+ * what is left: it proves a bound (at least the LP's) and may find better. */
+static void job_exact(gp_job *j, gp_ctx *tctx, double units)
+{
+    const gp_community *cm = &j->ds->comms[j->c];
+    bool better = false, stopped = false;
+    double b, t0 = gp_now();
+    gp_work part = gp_work_part(&j->work, units);
+    if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, &part, j->p.gap, &j->objective, &b, &better, &stopped) !=
+        GP_OK) {
+        gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the plan before it is kept", cm->id,
+               gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
+        j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+        b = NAN;
+    }
+    gp_work_join(&j->work, &part);
+    step_log(tctx, j, "branch and cut", &part, t0);
+    if (!isnan(b) && !(b <= j->bound)) {
+        j->bound = b;
+        j->bound_by = "lp";
+    }
+    j->exact_done = !stopped && !isnan(b);
+}
+
+/* From the plan in j->res, within what is left of j->work: a search with
+ * GLPK and a lower bound on its objective, so a gap (design.md, "The
+ * model"). The second pass (again) goes where the first left a gap: branch
+ * and cut on the whole model once the neighbourhoods have settled. */
+static void job_ladder(gp_job *j, gp_ctx *tctx, bool again)
+{
+    int m = j->p.n;
+    if (j->res.k == 1) {
+        /* one grid: the only plan there is */
+        j->objective = j->bound = gp_model_objective(&j->p, j->res.grid, 1);
+        j->bound_by = "single_grid";
+        return;
+    }
+    j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+    if (j->res.rebalanced) {
+        /* rebalancing: the plan keeps what stability asks to keep, so
+         * GLPK only bounds its compactness (the LP, with a part kept for
+         * the Lagrangian bound should it not finish) */
+        j->search = "rebalance";
+        if (m <= GP_MODEL_BOUND_ATOMS && !isfinite(j->bound)) {
+            gp_work part = gp_work_part(&j->work, SHARE_EXACT * gp_work_left(&j->work));
+            double b, t0 = gp_now();
+            if (gp_model_bound(tctx, &j->p, j->res.k, &part, &b) == GP_OK && !isnan(b)) {
+                j->bound = b;
+                j->bound_by = "lp";
+            }
+            gp_work_join(&j->work, &part);
+            step_log(tctx, j, "lp", &part, t0);
+        }
+        job_lagrange(j, tctx);
+        return;
+    }
+    /* many atoms or grids: the neighbourhood search, with the Lagrangian
+     * bound after it (about as tight as the LP's here, at a fraction of its
+     * cost: design.md); a small model: branch and cut, which proves */
+    bool small = m <= GP_MODEL_SOLVE_ATOMS && j->res.k <= GP_MODEL_SOLVE_GRIDS;
+    bool fits = m <= GP_MODEL_BOUND_ATOMS && gp_model_lp_cost(&j->p) <= SHARE_EXACT * gp_work_left(&j->work);
+    if (small && fits && !again) {
+        j->search = "branch_and_cut";
+        job_exact(j, tctx, SHARE_EXACT * gp_work_left(&j->work));
+    } else if (fits && (j->lns.settled || !strcmp(j->search ? j->search : "", "branch_and_cut"))) {
+        job_exact(j, tctx, gp_work_left(&j->work) - gp_model_lagrange_cost(&j->p, j->res.k));
+    } else {
+        job_lns(j, tctx);
+    }
+    job_lagrange(j, tctx); /* when nothing proved better */
+}
+
+void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
 {
     const gp_dataset *ds = j->ds;
     const gp_community *cm = &ds->comms[j->c];
     double t0 = gp_now();
+    j->work = gp_work_new(budget, time_limit > 0 ? t0 + time_limit : 0);
+    j->objective = j->bound = NAN;
     int n = cm->n_atoms;
     if (!gp_job_build(j) || n == 0)
         return;
     int m = j->p.n;
     if (m > 0) {
         gp_csr graph = gp_part_graph(&j->p);
+        /* a share of the budget, or all of it while no plan meets the bounds */
+        gp_work heur = gp_work_part(&j->work, budget);
+        heur.enough = SHARE_HEURISTIC * budget;
         if (j->n_dedicated > 0 && !gp_csr_connected(&graph, NULL, 0)) {
             /* the dedicated grids cut the rest apart: say so, and write each
              * piece as one grid so the output stays complete and contiguous */
@@ -63,93 +179,42 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx)
             snprintf(j->res.reason, sizeof j->res.reason, "the dedicated units cut the rest of the community into %d "
                      "separate parts, which no set of contiguous grids can join: unmark a dedicated unit or move "
                      "the community boundary", j->res.k);
-        } else if ((j->st = gp_partition(&j->p, &j->res)) != GP_OK) {
+        } else if ((j->st = gp_partition(&j->p, &heur, &j->res)) != GP_OK) {
             snprintf(j->err, sizeof j->err, "community '%s': partition failed", cm->id);
             return;
         }
+        gp_work_join(&j->work, &heur);
+        step_log(tctx, j, "heuristic", &heur, t0);
     } else {
         j->res.k = 0;
         j->res.feasible = true;
     }
-    if (m > 0 && j->res.feasible) {
-        /* in the time left: a search from this plan with GLPK (branch and
-         * cut, or neighbourhood search), and a lower bound on its
-         * objective, so a gap (design.md, "The model") */
-        j->bound = NAN;
-        if (j->res.k == 1) {
-            /* one grid: the only plan there is */
-            j->objective = j->bound = gp_model_objective(&j->p, j->res.grid, 1);
-            j->bound_by = "single_grid";
-        } else if (j->res.rebalanced) {
-            /* rebalancing: the plan keeps what stability asks to keep, so
-             * GLPK only bounds its compactness (the LP, with a tenth of the
-             * time kept for the Lagrangian bound should it not finish) */
-            j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
-            j->search = "rebalance";
-            double left = job_time_left(j, t0);
-            if (left > 0.05 && m <= GP_MODEL_BOUND_ATOMS) {
-                j->bound_by = "lp";
-                if (gp_model_bound(tctx, &j->p, j->res.k, 0.9 * left, &j->bound) != GP_OK)
-                    j->bound = NAN;
-            }
-            job_lagrange(j, t0);
-        } else {
-            /* many atoms or grids: neighbourhood search first (quick gains
-             * where branch and cut on the whole model crawls) */
-            bool large = m > GP_MODEL_SOLVE_ATOMS || j->res.k > GP_MODEL_SOLVE_GRIDS;
-            if (large) {
-                j->search = "neighbourhood";
-                gp_lns_stats ls;
-                double share = (m > GP_MODEL_BOUND_ATOMS ? 0.7 : 0.5) * job_time_left(j, t0),
-                       until = gp_now() + share;
-                if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, share, &j->objective, &ls) != GP_OK) {
-                    gp_log(tctx, GP_LOG_WARN, "community '%s': neighbourhood search failed (%s); its best plan is "
-                           "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
-                    j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
-                }
-                j->timed_out = gp_now() >= until;
-                j->lns_solved = ls.solved, j->lns_improved = ls.improved, j->lns_timed_out = ls.timed_out;
-            } else {
-                j->search = "branch_and_cut";
-            }
-            /* then branch and cut on the whole model from that plan, which
-             * proves a bound (at least the LP's) and may find better */
-            if (m <= GP_MODEL_BOUND_ATOMS) {
-                bool better = false, out = false;
-                j->bound_by = "lp";
-                /* a tenth of the time (a fifth after a neighbourhood search)
-                 * stays for the Lagrangian bound should the LP not finish */
-                if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, (large ? 0.8 : 0.9) * job_time_left(j, t0),
-                                   j->p.gap, &j->objective, &j->bound, &better, &out) != GP_OK) {
-                    gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the plan before it is "
-                           "kept", cm->id, gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
-                    j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
-                    j->bound = NAN;
-                }
-                j->timed_out |= out;
-            }
-            job_lagrange(j, t0);
-        }
-    }
-    /* back to every atom of the community: dedicated atoms get grids
-     * k, k+1, ... one each */
-    int *grid = malloc((size_t)n * sizeof *grid);
-    if (!grid) {
-        j->st = GP_ERR_NOMEM;
-        return;
-    }
-    for (int i = 0; i < n; i++)
-        grid[i] = -1;
-    for (int q = 0; q < m; q++)
-        grid[j->full[q]] = j->res.grid[q];
-    int k = j->res.k;
-    for (int i = 0; i < n; i++)
-        if (grid[i] < 0)
-            grid[i] = k++;
-    free(j->res.grid);
-    j->res.grid = grid;
-    j->res.k = k;
+    if (m > 0 && j->res.feasible)
+        job_ladder(j, tctx, false);
     j->seconds = gp_now() - t0;
+}
+
+bool gp_job_open(const gp_job *j, double gap_tol)
+{
+    if (j->st || j->p.n == 0 || !j->res.feasible || j->res.k <= 1 || j->res.rebalanced || j->work.capped ||
+        j->exact_done)
+        return false;
+    if (isfinite(j->bound) && j->objective - j->bound <= gap_tol * j->objective)
+        return false; /* proven */
+    /* settled and bounded beyond branch and cut's reach: more work would
+     * only repeat the Lagrangian steps */
+    return !(j->lns.settled && j->p.n > GP_MODEL_BOUND_ATOMS && isfinite(j->bound));
+}
+
+void gp_job_improve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
+{
+    double t0 = gp_now();
+    j->work.limit = j->work.used + budget;
+    if (time_limit > 0)
+        j->work.deadline = t0 + fmax(0, time_limit - j->seconds);
+    j->improved = true;
+    job_ladder(j, tctx, true);
+    j->seconds += gp_now() - t0;
 }
 
 gp_status gp_job_finish(gp_ctx *ctx, gp_job *j, gp_plan *plan, double gap_tol)
@@ -157,17 +222,49 @@ gp_status gp_job_finish(gp_ctx *ctx, gp_job *j, gp_plan *plan, double gap_tol)
     gp_dataset *ds = j->ds;
     gp_community *cm = &ds->comms[j->c];
     int n = cm->n_atoms, first = cm->first_atom, c = j->c;
+    if (j->st)
+        return gp_fail(ctx, j->st, "%s", j->err[0] ? j->err : gp_strerror(j->st));
+    gp_part_result *res = &j->res;
+    int m = j->p.n;
+    if (n > 0) {
+        /* back to every atom of the community: dedicated atoms get grids
+         * k, k+1, ... one each */
+        int *grid = malloc((size_t)n * sizeof *grid);
+        if (!grid)
+            return GP_ERR_NOMEM;
+        for (int i = 0; i < n; i++)
+            grid[i] = -1;
+        for (int q = 0; q < m; q++)
+            grid[j->full[q]] = res->grid[q];
+        int kk = res->k;
+        for (int i = 0; i < n; i++)
+            if (grid[i] < 0)
+                grid[i] = kk++;
+        free(res->grid);
+        res->grid = grid;
+        res->k = kk;
+    }
+    /* honest figures: a lower bound between 0 (the objective cannot be
+     * negative) and the objective, else the next method's, else 0 */
+    if (res->feasible && m > 0 && isfinite(j->objective)) {
+        if (!isnan(j->bound) && j->bound > j->objective)
+            j->bound = j->bound <= j->objective * (1 + 1e-6) + 1e-12 ? j->objective : NAN;
+        if (isnan(j->bound) || j->bound < 0) {
+            if (isnan(j->bound))
+                j->bound_by = "zero"; /* nothing proved more than the trivial bound */
+            j->bound = 0;
+        }
+    }
     cm->seconds = j->seconds;
     cm->objective = j->objective;
     cm->bound = j->bound;
     cm->search = j->search;
     cm->bound_by = isfinite(j->bound) ? j->bound_by : NULL;
-    cm->lns_solved = j->lns_solved;
-    cm->lns_improved = j->lns_improved;
-    cm->lns_timed_out = j->lns_timed_out;
+    cm->lns_solved = j->lns.solved;
+    cm->lns_improved = j->lns.improved;
+    cm->lns_stopped = j->lns.stopped;
+    cm->units = j->work.used;
     cm->gap = NAN;
-    if (j->st)
-        return gp_fail(ctx, j->st, "%s", j->err[0] ? j->err : gp_strerror(j->st));
     if (n == 0) {
         cm->status = GP_CS_INFEASIBLE;
         snprintf(cm->reason, sizeof cm->reason, "no unit lies in this community: check that the units and "
@@ -175,15 +272,16 @@ gp_status gp_job_finish(gp_ctx *ctx, gp_job *j, gp_plan *plan, double gap_tol)
         gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, cm->reason);
         return GP_OK;
     }
-    gp_part_result *res = &j->res;
     cm->status = !res->feasible ? GP_CS_INFEASIBLE : GP_CS_FEASIBLE;
     if (res->feasible && isfinite(j->objective) && isfinite(j->bound)) {
-        cm->gap = j->objective > 0 ? fmax(0, (j->objective - j->bound) / j->objective) : 0;
+        cm->gap = j->objective > 0 ? fmin(1, fmax(0, (j->objective - j->bound) / j->objective)) : 0;
         if (cm->gap <= gap_tol)
             cm->status = GP_CS_OPTIMAL;
     }
-    if (cm->status == GP_CS_FEASIBLE && j->timed_out)
-        cm->status = GP_CS_TIME_LIMIT;
+    if (cm->status == GP_CS_FEASIBLE && j->work.capped)
+        cm->status = GP_CS_TIME_CAPPED;
+    plan->units += j->work.used;
+    plan->time_capped += j->work.capped;
     int kmin = 0, kmax = 0;
     char why[512];
     if (gp_part_count_range(&j->p, &kmin, &kmax, why, sizeof why))

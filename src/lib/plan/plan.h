@@ -29,11 +29,13 @@ typedef struct gp_job {
     int *full, n_full, n_dedicated; /* problem index -> atom; dedicated atoms left out */
     gp_part_result res;
     gp_status st;
+    gp_work work;                /* the community's budget, and what it spent */
     double seconds, objective, bound;
-    bool timed_out;              /* the search stopped at the time limit */
     const char *search;          /* as gp_community's */
     const char *bound_by;
-    int lns_solved, lns_improved, lns_timed_out;
+    gp_lns_stats lns;            /* the neighbourhood search, over both passes */
+    bool exact_done;             /* branch and cut ran to its end: nothing more to prove */
+    bool improved;               /* had a second pass (gp_job_improve) */
     char err[512];
 } gp_job;
 
@@ -43,8 +45,20 @@ void gp_job_init(gp_job *j, gp_dataset *ds, const gp_part_problem *tmpl, int c);
  * with their graph, existing grids and lock groups. False on error (j->st
  * set). */
 bool gp_job_build(gp_job *j);
-/* Builds and solves the job; tctx is the calling thread's context. */
-void gp_job_solve(gp_job *j, gp_ctx *tctx);
+/* Builds and solves the job within budget work units, and never longer
+ * than time_limit seconds (0: no safety cap); tctx is the calling
+ * thread's context. */
+void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit);
+/* Whether more work could narrow the job's gap: within bounds, not
+ * proven, not settled. */
+bool gp_job_open(const gp_job *j, double gap_tol);
+/* A second pass over the job's plan with budget more units (the search
+ * from its plan, then the bound), time_limit counting both passes. */
+void gp_job_improve(gp_job *j, gp_ctx *tctx, double budget, double time_limit);
+/* The work budgets of ds's communities for the scenario's effort, into
+ * whole[0..n_comms): the run's base spread over them in proportion to a
+ * base and a share per atom of each (problem.c). Returns their sum. */
+double gp_plan_budgets(const gp_config *cfg, const gp_dataset *ds, double *whole);
 /* Numbers the job's grids (rows of about one grid's height, north first,
  * west to east in a row), appends them to the plan and sets the
  * community's results. In community order, on one thread. */

@@ -40,8 +40,26 @@ void gp_plan_template(const gp_config *cfg, gp_part_problem *p)
     p->w_compact = cfg->objective.compactness;
     p->w_stability = cfg->objective.stability;
     p->seed = cfg->solver.seed;
-    p->time_limit = cfg->solver.time_limit;
     p->gap = cfg->solver.gap;
+}
+
+/* The run's work budget for effort 1, in units (solve.h): a base for the
+ * run, a base per community and a share per atom; design.md, "Work
+ * budgets". */
+#define BUDGET_RUN 5e6
+#define BUDGET_BASE 2e5
+#define BUDGET_ATOM 5e3
+
+double gp_plan_budgets(const gp_config *cfg, const gp_dataset *ds, double *whole)
+{
+    double sum = 0;
+    for (int c = 0; c < ds->n_comms; c++)
+        sum += whole[c] = BUDGET_BASE + BUDGET_ATOM * ds->comms[c].n_atoms;
+    /* the run's base goes to the communities in proportion to their own */
+    double scale = sum > 0 ? cfg->solver.effort * (sum + BUDGET_RUN) / sum : 0;
+    for (int c = 0; c < ds->n_comms; c++)
+        whole[c] *= scale;
+    return sum * scale;
 }
 
 void gp_job_init(gp_job *j, gp_dataset *ds, const gp_part_problem *tmpl, int c)

@@ -312,7 +312,7 @@ static int problem(FILE *f, const char *what, const char *id, const char *why)
 
 static const char *status_class(int st)
 {
-    return st == GP_CS_INFEASIBLE ? "bad" : st == GP_CS_TIME_LIMIT ? "warn" : "ok";
+    return st == GP_CS_INFEASIBLE ? "bad" : st == GP_CS_TIME_CAPPED ? "warn" : "ok";
 }
 
 gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,

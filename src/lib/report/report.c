@@ -54,6 +54,21 @@ gp_status gp_report_json(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
     gp_json_kstr(&j, "created", when);
     gp_json_kstr(&j, "crs", ds->crs);
     gp_json_kstr(&j, "output_crs", out->crs_name);
+    /* one line a batch job compares: the same input, scenario and seed give
+     * the same digest on any machine, unless the safety cap cut a search */
+    int capped = plan->time_capped + (ds->has_workers && ds->alloc_status == GP_CS_TIME_CAPPED);
+    for (int c = 0; ds->has_workers && c < ds->n_comms; c++)
+        capped += ds->comms[c].wstatus == GP_CS_TIME_CAPPED;
+    gp_json_kstr(&j, "plan_digest", plan->digest);
+    gp_json_kbool(&j, "reproducible", capped == 0);
+    gp_json_kobj(&j, "solver");
+    gp_json_knum(&j, "effort", cfg->solver.effort);
+    gp_json_knum(&j, "work_budget", round(plan->budget));
+    gp_json_knum(&j, "work_units", round(plan->units));
+    gp_json_knum(&j, "time_limit", cfg->solver.time_limit > 0 ? cfg->solver.time_limit : NAN);
+    gp_json_kint(&j, "time_capped", capped);
+    gp_json_kint(&j, "seed", cfg->solver.seed);
+    gp_json_obj_end(&j);
     gp_json_karr(&j, "formats");
     for (int k = 0; out->formats[k]; k++)
         gp_json_str(&j, gp_format_name(out->formats[k]));
@@ -231,21 +246,14 @@ gp_status gp_report_json(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
         gp_json_knum(&j, "objective", cm->objective);
         gp_json_knum(&j, "bound", cm->bound);
         gp_json_knum(&j, "gap", cm->gap);
-        gp_json_key(&j, "search");
-        if (cm->search)
-            gp_json_str(&j, cm->search);
-        else
-            gp_json_null(&j);
-        gp_json_key(&j, "bound_method");
-        if (cm->bound_by)
-            gp_json_str(&j, cm->bound_by);
-        else
-            gp_json_null(&j);
+        gp_json_knstr(&j, "search", cm->search);
+        gp_json_knstr(&j, "bound_method", cm->bound_by);
+        gp_json_knum(&j, "work_units", round(cm->units));
         if (cm->search && strcmp(cm->search, "neighbourhood") == 0) {
             gp_json_kobj(&j, "neighbourhoods");
             gp_json_kint(&j, "solved", cm->lns_solved);
             gp_json_kint(&j, "improved", cm->lns_improved);
-            gp_json_kint(&j, "timed_out", cm->lns_timed_out);
+            gp_json_kint(&j, "stopped", cm->lns_stopped);
             gp_json_obj_end(&j);
         }
         gp_json_knum(&j, "households_moved", cm->hh_moved);

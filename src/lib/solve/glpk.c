@@ -82,11 +82,25 @@ gp_status gp_glpk_run(gp_ctx *ctx, gp_status (*fn)(gp_ctx *ctx, void *user), voi
 
 /* ---- branch and bound callback -------------------------------------------- */
 
-void gp_search_init(gp_search *s, const double *warm)
+void gp_search_init(gp_search *s, const double *warm, gp_work *work, glp_prob *lp, double it_cost)
 {
     memset(s, 0, sizeof *s);
     s->warm = warm;
     s->bound = -INFINITY;
+    s->work = work;
+    s->it_cost = it_cost;
+    s->it_start = glp_get_it_cnt(lp);
+}
+
+void gp_search_charge(gp_search *s, glp_prob *lp)
+{
+    if (!s->work)
+        return;
+    double units = (glp_get_it_cnt(lp) - s->it_start) * s->it_cost + s->nodes * GP_WORK_NODE;
+    if (units > s->charged) {
+        gp_work_spend(s->work, units - s->charged);
+        s->charged = units;
+    }
 }
 
 void gp_search_callback(glp_tree *T, void *info)
@@ -109,6 +123,16 @@ void gp_search_callback(glp_tree *T, void *info)
     int best = glp_ios_best_node(T);
     if (best)
         s->bound = fmax(s->bound, glp_ios_node_bound(T, best));
+    /* the budget: iterations and nodes so far, never the clock (but for
+     * the safety cap, which gp_work_spend reads) */
+    int active, current, total;
+    glp_ios_tree_size(T, &active, &current, &total);
+    s->nodes = total;
+    gp_search_charge(s, glp_ios_get_prob(T));
+    if (s->work && gp_work_left(s->work) <= 0 && !s->stopped) {
+        s->stopped = true;
+        glp_ios_terminate(T);
+    }
 }
 
 /* ---- integer programs built a column and a row at a time ----------------- */
@@ -164,7 +188,16 @@ double gp_mip_val(const gp_mip *m, int j)
     return m->use_warm ? m->warm[j] : glp_mip_col_val(m->lp, j);
 }
 
-gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, double time_limit, double gap_tol, bool cuts, gp_mip_out *out)
+/* The objective of m's warm start. */
+static double warm_objective(const gp_mip *m)
+{
+    double z = glp_get_obj_coef(m->lp, 0);
+    for (int j = 1; j <= glp_get_num_cols(m->lp); j++)
+        z += glp_get_obj_coef(m->lp, j) * m->warm[j];
+    return z;
+}
+
+gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, gp_work *w, double gap_tol, bool cuts, gp_mip_out *out)
 {
     double t0 = gp_now();
     out->status = GP_CS_INFEASIBLE;
@@ -174,6 +207,7 @@ gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, double time_limit, double gap_tol
     if (m->nomem)
         return GP_ERR_NOMEM;
     glp_load_matrix(m->lp, m->ne, m->ia, m->ja, m->ar);
+    double it_cost = gp_work_iteration(glp_get_num_rows(m->lp), glp_get_num_cols(m->lp));
     glp_iocp io;
     glp_init_iocp(&io);
     io.msg_lev = GLP_MSG_ERR;
@@ -185,14 +219,18 @@ gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, double time_limit, double gap_tol
         glp_init_smcp(&sm);
         sm.msg_lev = GLP_MSG_ERR;
         sm.presolve = GLP_OFF;
-        sm.tm_lim = io.tm_lim = time_limit > 0 ? (int)fmin(time_limit * 1000, 2e9) : INT32_MAX;
-        if (glp_simplex(m->lp, &sm) != 0 || glp_get_status(m->lp) != GLP_OPT) {
-            m->use_warm = true; /* the LP did not solve in time: keep the start */
+        sm.it_lim = gp_work_it_lim(w, it_cost);
+        sm.tm_lim = gp_work_tm_lim(w);
+        int it0 = glp_get_it_cnt(m->lp);
+        int rc = gp_work_left(w) > 0 ? glp_simplex(m->lp, &sm) : GLP_EITLIM;
+        gp_work_spend(w, (glp_get_it_cnt(m->lp) - it0) * it_cost);
+        if (rc == GLP_ETMLIM)
+            w->capped = true;
+        if (rc != 0 || glp_get_status(m->lp) != GLP_OPT) {
+            m->use_warm = true; /* the LP did not solve within the budget: keep the start */
             out->seconds = gp_now() - t0;
-            out->status = GP_CS_TIME_LIMIT;
-            out->objective = glp_get_obj_coef(m->lp, 0);
-            for (int j = 1; j <= glp_get_num_cols(m->lp); j++)
-                out->objective += glp_get_obj_coef(m->lp, j) * m->warm[j];
+            out->status = w->capped ? GP_CS_TIME_CAPPED : GP_CS_FEASIBLE;
+            out->objective = warm_objective(m);
             return GP_OK;
         }
     }
@@ -201,30 +239,33 @@ gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, double time_limit, double gap_tol
         io.gmi_cuts = GLP_ON;
         io.cov_cuts = GLP_ON;
     }
-    io.tm_lim = time_limit > 0 ? (int)fmax(1, fmin((time_limit - (gp_now() - t0)) * 1000, 2e9)) : INT32_MAX;
+    io.tm_lim = gp_work_tm_lim(w);
     io.mip_gap = gap_tol;
-    gp_search_init(&m->search, m->warm);
+    gp_search_init(&m->search, m->warm, w, m->lp, it_cost);
     io.cb_func = gp_search_callback;
     io.cb_info = &m->search;
-    int rc = glp_intopt(m->lp, &io);
+    int rc = gp_work_left(w) > 0 ? glp_intopt(m->lp, &io) : GLP_ESTOP;
+    gp_search_charge(&m->search, m->lp);
+    if (rc == GLP_ETMLIM)
+        w->capped = true;
     int ms = glp_mip_status(m->lp);
     out->seconds = gp_now() - t0;
-    if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_EMIPGAP && rc != GLP_ENOPFS && rc != GLP_ENODFS)
+    if (rc != 0 && rc != GLP_ETMLIM && rc != GLP_ESTOP && rc != GLP_EMIPGAP && rc != GLP_ENOPFS && rc != GLP_ENODFS)
         return gp_fail(ctx, GP_ERR_SOLVER, "GLPK could not solve the integer program (glp_intopt code %d)", rc);
-    if (ms != GLP_OPT && ms != GLP_FEAS && m->warm && rc == GLP_ETMLIM) {
+    bool cut_short = rc == GLP_ETMLIM || rc == GLP_ESTOP;
+    int stopped = w->capped ? GP_CS_TIME_CAPPED : GP_CS_FEASIBLE;
+    if (ms != GLP_OPT && ms != GLP_FEAS && m->warm && cut_short) {
         m->use_warm = true; /* GLPK did not take the start: keep it */
-        out->status = GP_CS_TIME_LIMIT;
-        out->objective = glp_get_obj_coef(m->lp, 0);
-        for (int j = 1; j <= glp_get_num_cols(m->lp); j++)
-            out->objective += glp_get_obj_coef(m->lp, j) * m->warm[j];
+        out->status = stopped;
+        out->objective = warm_objective(m);
         double g = m->search.bound > -DBL_MAX && fabs(out->objective) > 1e-12
                  ? (out->objective - m->search.bound) / fabs(out->objective) : NAN;
-        out->gap = isfinite(g) ? fmax(g, 0) : NAN;
+        out->gap = isfinite(g) ? fmin(fmax(g, 0), 1) : NAN;
         return GP_OK;
     }
     if (ms != GLP_OPT && ms != GLP_FEAS) {
         /* no solution: proven when the search ran to its end */
-        out->proven_infeasible = rc != GLP_ETMLIM;
+        out->proven_infeasible = !cut_short;
         return GP_OK;
     }
     double bound = m->search.bound;
@@ -238,8 +279,8 @@ gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, double time_limit, double gap_tol
         out->status = GP_CS_OPTIMAL;
         out->gap = isfinite(g) ? fmin(fmax(g, 0), gap_tol) : gap_tol;
     } else {
-        out->status = GP_CS_TIME_LIMIT;
-        out->gap = isfinite(g) ? fmax(g, 0) : NAN;
+        out->status = stopped;
+        out->gap = isfinite(g) ? fmin(fmax(g, 0), 1) : NAN;
     }
     return GP_OK;
 }

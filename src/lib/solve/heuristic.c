@@ -251,7 +251,7 @@ static void grow(gp_ls *s, const int *seed)
 }
 
 /* One restart: grow, repair, improve. */
-static void solve_once(gp_ls *s, int attempt, unsigned long long *rng, double deadline, double *i0)
+static void solve_once(gp_ls *s, int attempt, unsigned long long *rng, gp_work *w, double *i0)
 {
     int *seed = malloc((size_t)s->k * sizeof *seed);
     if (!seed)
@@ -263,6 +263,9 @@ static void solve_once(gp_ls *s, int attempt, unsigned long long *rng, double de
     }
     pick_seeds(s->p, s->k, rng, attempt, seed);
     grow(s, seed);
+    /* each step of growth scans the atoms for the grid's: about a tenth of a
+     * pass's look at an atom */
+    gp_work_spend(w, 0.1 * GP_WORK_ATOM * s->p->n * (s->p->n - s->k + 1));
     free(seed);
     if (*i0 <= 0) {
         double t = 0;
@@ -270,10 +273,10 @@ static void solve_once(gp_ls *s, int attempt, unsigned long long *rng, double de
             t += gp_ls_inertia(s->sw[g], s->sx[g], s->sy[g], s->sxx[g]);
         *i0 = t > 0 ? t : 1.0;
     }
-    gp_ls_search(s, deadline, *i0);
+    gp_ls_search(s, w, *i0);
 }
 
-gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
+gp_status gp_partition(const gp_part_problem *p, gp_work *w, gp_part_result *res)
 {
     memset(res, 0, sizeof *res);
     if (!p || p->n <= 0)
@@ -305,8 +308,6 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
     if (kpref > kmax)
         kpref = kmax;
 
-    double start = gp_now();
-    double deadline = p->time_limit > 0 ? start + p->time_limit : DBL_MAX;
     for (int g = 0; p->lock && g < p->n_locks; g++)
         if (!gp_part_connected(p, p->lock, g)) {
             for (int i = 0; i < p->n; i++)
@@ -318,7 +319,7 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
                      "be: lock connected units only, or split the lock", p->lock_names ? p->lock_names[g] : "?");
             return GP_OK;
         }
-    if (p->existing && p->w_stability > 0 && gp_rebalance(p, kmin, kmax, deadline, res))
+    if (p->existing && p->w_stability > 0 && gp_rebalance(p, kmin, kmax, w, res))
         return GP_OK;
     unsigned long long rng = 0x5eedULL ^ ((unsigned long long)p->seed << 17);
     double best_v = INFINITY, best_f = INFINITY;
@@ -334,10 +335,11 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
                 return GP_ERR_NOMEM;
             double i0 = 0;
             int attempts = p->n <= 2000 ? 12 : 4;
-            /* while no plan meets the bounds, keep restarting until the time
-             * limit (at most 25 times the usual) */
-            for (int at = 0; at < attempts || (best_v > 0 && at < 250 * attempts && p->time_limit > 0); at++) {
-                solve_once(&s, at, &rng, deadline, &i0);
+            /* while no plan meets the bounds, keep restarting while the
+             * budget lasts (at most 250 times the usual); once one does,
+             * stop at the budget's "enough" */
+            for (int at = 0; at < attempts || (best_v > 0 && at < 250 * attempts); at++) {
+                solve_once(&s, at, &rng, w, &i0);
                 double v = gp_ls_violation(&s), f = gp_ls_objective(&s, i0);
                 if (v < best_v - 1e-12 || (fabs(v - best_v) <= 1e-12 && f < best_f - 1e-12)) {
                     best_v = v;
@@ -345,11 +347,11 @@ gp_status gp_partition(const gp_part_problem *p, gp_part_result *res)
                     best_k = k;
                     memcpy(res->grid, s.g, (size_t)p->n * sizeof *s.g);
                 }
-                if (gp_now() >= deadline)
+                if (gp_work_left(w) <= 0 || (best_v <= 0 && w->enough > 0 && w->used >= w->enough))
                     break;
             }
             gp_ls_free(&s);
-            if (best_v <= 0 || gp_now() >= deadline)
+            if (best_v <= 0 || gp_work_left(w) <= 0)
                 goto out;
         }
     }
@@ -360,8 +362,9 @@ out:
     if (!res->feasible)
         snprintf(res->reason, sizeof res->reason,
                  "no plan within the bounds was found with %d..%d grids%s (total violation %.3f of a bound): "
-                 "widen the bounds or split large units", kmin, kmax,
-                 gp_now() >= deadline ? " before the time limit" : "", best_v);
+                 "widen the bounds or split large units%s", kmin, kmax,
+                 gp_work_left(w) <= 0 ? " within the work budget" : "", best_v,
+                 gp_work_left(w) <= 0 ? ", or raise [solver] effort" : "");
     return GP_OK;
 }
 

@@ -124,6 +124,7 @@ typedef struct lag {
     int n_out, *out;        /* the outliers */
     bool *is_out;
     item *it, *neg;
+    double looked;          /* atoms looked at by centre_value: the work done */
 } lag;
 
 /* rho_j for the current multipliers. With x (n entries, zeroed by the
@@ -154,6 +155,7 @@ static double centre_value(lag *L, int j, double *x)
     for (int pass = L->cap < dk2 ? 0 : 1; pass < 2; pass++) {
         const int *cand = pass == 0 ? &L->knn[(size_t)j * L->K] : NULL;
         int ncand = pass == 0 ? L->K + L->n_out : L->n;
+        L->looked += ncand;
         double free_cost = 0, wneg = 0, cneg = 0;
         int m = 0, nn = 0;
         for (int q = 0; q < ncand; q++) {
@@ -231,8 +233,26 @@ static int cmp_ranked(const void *a, const void *b)
 }
 
 
-gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, double ub, double time_limit,
-                            double gap_tol, double *bound, int *iterations)
+/* Its candidates per centre (the K nearest) as gp_model_lagrange sets K. */
+static int nearest_count(int n, int k)
+{
+    int K = n - 1 < 50 ? n - 1 : 50;
+    if (6 * n / k > K)
+        K = 6 * n / k < n - 1 ? 6 * n / k : n - 1;
+    if ((size_t)n * K > 4000000)
+        K = 4000000 / n;
+    return K;
+}
+
+double gp_model_lagrange_cost(const gp_part_problem *p, int k)
+{
+    /* the nearest atoms, and about 800 steps (what SF's neighbourhoods take) */
+    int n = p->n;
+    return GP_WORK_CANDIDATE * n * (n + 800.0 * (nearest_count(n, k > 0 ? k : 1) + k));
+}
+
+gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, double ub, gp_work *w, double gap_tol,
+                            double *bound, int *iterations)
 {
     *bound = NAN;
     if (iterations)
@@ -240,7 +260,6 @@ gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, do
     int n = p->n;
     if (k < 1 || k > n || n < 1)
         return GP_OK;
-    double t0 = gp_now();
     lag L = {0};
     L.p = p;
     L.n = n;
@@ -253,11 +272,7 @@ gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, do
     L.mean = gp_model_mean(p);
     L.w = malloc((size_t)n * sizeof *L.w);
     L.lam = malloc((size_t)n * sizeof *L.lam);
-    L.K = n - 1 < 50 ? n - 1 : 50;
-    if (6 * n / k > L.K)
-        L.K = 6 * n / k < n - 1 ? 6 * n / k : n - 1;
-    if ((size_t)n * L.K > 4000000)
-        L.K = 4000000 / n;
+    L.K = nearest_count(n, k);
     L.knn = malloc(((size_t)n * L.K + 1) * sizeof *L.knn);
     L.dk2 = malloc((size_t)n * sizeof *L.dk2);
     L.out = malloc((size_t)n * sizeof *L.out);
@@ -320,8 +335,8 @@ gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, do
     }
     double best = -INFINITY, best100 = -INFINITY, theta = 2.0;
     int stall = 0, it = 0;
-    double deadline = t0 + (time_limit > 0 ? time_limit : 10);
-    for (; it < 5000 && theta > 1e-4 && gp_now() < deadline; it++) {
+    gp_work_spend(w, GP_WORK_CANDIDATE * n * n); /* the nearest atoms of every atom */
+    for (; it < 5000 && theta > 1e-4 && gp_work_left(w) > 0; it++) {
         double val = 0;
         for (int i = 0; i < n; i++)
             val += L.lam[i];
@@ -370,6 +385,10 @@ gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, do
             for (int i = 0; i < n; i++)
                 g[i] -= x[i];
         }
+        /* the atoms every centre looked at (all of them when its nearest
+         * ones were not enough), and k subgradient terms over every atom */
+        gp_work_spend(w, GP_WORK_CANDIDATE * (L.looked + (double)k * n));
+        L.looked = 0;
         double norm = 0;
         for (int i = 0; i < n; i++)
             norm += g[i] * g[i];
@@ -380,6 +399,7 @@ gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, do
         for (int i = 0; i < n; i++)
             L.lam[i] += step * g[i];
     }
+    gp_work_spend(w, GP_WORK_CANDIDATE * L.looked); /* the last step's, when it stopped the loop */
     *bound = best == -INFINITY ? NAN : best;
     if (iterations)
         *iterations = it;

@@ -6,12 +6,16 @@
  * contiguity cuts, the current plan as the start), and the whole plan is
  * better by exactly what that small model gains. Each grid in turn frees
  * itself and the neighbours it shares the longest boundary with, up to
- * LNS_MAX_GRIDS grids and LNS_MAX_ATOMS atoms. A neighbourhood solved to
- * its optimum is not solved again until one of its grids changes; the
- * search ends when every neighbourhood is settled or time runs out. Each
+ * LNS_MAX_GRIDS grids and LNS_MAX_ATOMS atoms, and leaves a neighbourhood
+ * whose LP alone would cost more than a sub-model's budget. A
+ * neighbourhood solved to its optimum is not solved again, whichever grid
+ * frees it, until one of its grids changes; the
+ * search ends when every neighbourhood is settled or its budget runs out.
+ * A sub-model that runs out of its budget counts as settled too (its
+ * neighbourhood is tried again when one of its grids changes). Each
  * accepted plan is contiguous (the sub-model's cuts, checked again) and
- * within bounds, so the plan only ever improves. Deterministic for a given
- * plan when no sub-model hits its time limit. Pairs of grids come first
+ * within bounds, so the plan only ever improves. Each sub-model has a
+ * budget of its own, so the search is deterministic. Pairs of grids come first
  * (their models solve in a fraction of a second); once every pair is
  * settled, three grids at a time. */
 #include <float.h>
@@ -21,9 +25,11 @@
 
 #include "solve/solve.h"
 
-#define LNS_MAX_GRIDS 3
+#define LNS_MAX_GRIDS 5
 #define LNS_MAX_ATOMS 90
-#define LNS_SUB_SECONDS 1.0
+/* What one sub-model may spend at most: its branch and cut proves most
+ * neighbourhoods of 2-3 grids well within it. */
+#define LNS_SUB_WORK 3e5
 
 typedef struct lns {
     const gp_part_problem *p;
@@ -31,7 +37,8 @@ typedef struct lns {
     int *grid;
     int *shared;             /* k x k: adjacency edges between two grids */
     unsigned *ver;           /* per grid: bumped when it changes */
-    unsigned long long *done;/* per grid: signature of its settled neighbourhood */
+    unsigned long long *settled; /* signatures of the settled neighbourhoods */
+    size_t cap, count;
     int *size;
 } lns;
 
@@ -57,19 +64,16 @@ static int neighbourhood(const lns *L, int g, int grids, int *set)
     int m = 0, atoms = L->size[g];
     set[m++] = g;
     while (m < grids) {
-        int best = -1;
+        int best = -1, sb = 0;
         for (int h = 0; h < L->k; h++) {
-            if (L->shared[g * L->k + h] == 0 && (m < 2 || L->shared[set[1] * L->k + h] == 0))
-                continue;
             bool in = false;
-            for (int q = 0; q < m; q++)
+            int s = 0;
+            for (int q = 0; q < m; q++) {
                 in |= set[q] == h;
-            if (in || atoms + L->size[h] > LNS_MAX_ATOMS)
-                continue;
-            int s = L->shared[g * L->k + h] + (m >= 2 ? L->shared[set[1] * L->k + h] : 0);
-            int sb = best < 0 ? -1 : L->shared[g * L->k + best] + (m >= 2 ? L->shared[set[1] * L->k + best] : 0);
-            if (s > sb)
-                best = h;
+                s += L->shared[set[q] * L->k + h];
+            }
+            if (!in && s > sb && atoms + L->size[h] <= LNS_MAX_ATOMS)
+                best = h, sb = s;
         }
         if (best < 0)
             break;
@@ -79,29 +83,69 @@ static int neighbourhood(const lns *L, int g, int grids, int *set)
     return m;
 }
 
+/* A neighbourhood's signature: its grids, whatever their order, and their
+ * versions. */
 static unsigned long long signature(const lns *L, const int *set, int m)
 {
+    int sorted[LNS_MAX_GRIDS];
+    memcpy(sorted, set, (size_t)m * sizeof *set);
+    for (int a = 1; a < m; a++)
+        for (int b = a; b > 0 && sorted[b - 1] > sorted[b]; b--) {
+            int t = sorted[b];
+            sorted[b] = sorted[b - 1], sorted[b - 1] = t;
+        }
     unsigned long long h = 1469598103934665603ULL;
     for (int q = 0; q < m; q++) {
-        h = (h ^ (unsigned long long)set[q]) * 1099511628211ULL;
-        h = (h ^ L->ver[set[q]]) * 1099511628211ULL;
+        h = (h ^ (unsigned long long)sorted[q]) * 1099511628211ULL;
+        h = (h ^ L->ver[sorted[q]]) * 1099511628211ULL;
     }
-    return h | 1; /* never 0, which means "not settled" */
+    return h | 1; /* never 0, which marks an empty slot */
 }
 
-gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                       double *objective, gp_lns_stats *stats)
+/* The settled neighbourhoods: an open-addressing set of signatures, so
+ * that the same grids freed from another grid's turn are not solved again
+ * until one of them changes. */
+static bool settled_has(const lns *L, unsigned long long sig)
+{
+    for (size_t q = sig & (L->cap - 1); L->settled[q]; q = (q + 1) & (L->cap - 1))
+        if (L->settled[q] == sig)
+            return true;
+    return false;
+}
+
+static bool settled_add(lns *L, unsigned long long sig)
+{
+    if (2 * (L->count + 1) > L->cap) {
+        size_t cap = L->cap ? 2 * L->cap : 256;
+        unsigned long long *t = calloc(cap, sizeof *t), *old = L->settled;
+        if (!t)
+            return false;
+        size_t oc = L->cap;
+        L->settled = t, L->cap = cap, L->count = 0;
+        for (size_t q = 0; q < oc; q++)
+            if (old[q])
+                settled_add(L, old[q]);
+        free(old);
+    }
+    size_t q = sig & (L->cap - 1);
+    while (L->settled[q] && L->settled[q] != sig)
+        q = (q + 1) & (L->cap - 1);
+    L->count += !L->settled[q];
+    L->settled[q] = sig;
+    return true;
+}
+
+gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double *objective,
+                       gp_lns_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     int n = p->n;
     *objective = gp_model_objective(p, grid, k);
-    if (k < 2 || k > 4096 || time_limit <= 0.05)
+    if (k < 2 || k > 4096 || gp_work_left(w) <= 0)
         return GP_OK;
-    double deadline = gp_now() + time_limit;
     lns L = {.p = p, .n = n, .k = k, .grid = grid};
     L.shared = malloc((size_t)k * k * sizeof *L.shared);
     L.ver = calloc((size_t)k, sizeof *L.ver);
-    L.done = calloc((size_t)k, sizeof *L.done);
     L.size = malloc((size_t)k * sizeof *L.size);
     int *set = malloc(LNS_MAX_GRIDS * sizeof *set);
     int *sub_of = malloc((size_t)n * sizeof *sub_of), *atom = malloc((size_t)n * sizeof *atom);
@@ -116,7 +160,7 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         maxdeg = p->xadj[i + 1] - p->xadj[i] > maxdeg ? p->xadj[i + 1] - p->xadj[i] : maxdeg;
     int *sadj = malloc((size_t)LNS_MAX_ATOMS * (maxdeg ? maxdeg : 1) * sizeof *sadj);
     gp_status st = GP_OK;
-    if (!L.shared || !L.ver || !L.done || !L.size || !set || !sub_of || !atom || !sg || !slock ||
+    if (!L.shared || !L.ver || !(L.settled = calloc((L.cap = 256), sizeof *L.settled)) || !L.size || !set || !sub_of || !atom || !sg || !slock ||
         (p->lock && (!lockmap || !lnames)) || !sv || !sx || !sy || !sxadj || !sadj) {
         st = GP_ERR_NOMEM;
         goto out;
@@ -126,17 +170,18 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
     count_shared(&L);
     double mean = gp_model_mean(p);
     int idle = 0, grids = 2; /* idle: grids in a row whose neighbourhood is settled */
-    for (int r = 0; gp_now() < deadline; r++) {
+    for (int r = 0; gp_work_left(w) > 0; r++) {
         if (idle >= k) { /* every pair settled: free three grids at a time */
-            if (grids == LNS_MAX_GRIDS)
+            if (grids == LNS_MAX_GRIDS) {
+                stats->settled = true;
                 break;
+            }
             grids++;
             idle = 0;
-            memset(L.done, 0, (size_t)k * sizeof *L.done);
         }
         int g = r % k, m = neighbourhood(&L, g, grids, set);
         unsigned long long sig = signature(&L, set, m);
-        if (m < 2 || L.done[g] == sig) {
+        if (m < 2 || settled_has(&L, sig)) {
             idle++;
             continue;
         }
@@ -174,6 +219,19 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         sxadj[na] = ne;
         gp_part_problem sub = *p;
         sub.n = na;
+        if (gp_model_lp_cost(&sub) > LNS_SUB_WORK) {
+            /* its LP alone would take more than a sub-model's budget: the
+             * search would stop with nothing, so leave it */
+            gp_work_spend(w, GP_WORK_ATOM * n);
+            for (int s = 0; s < na; s++)
+                sub_of[atom[s]] = -1;
+            if (!settled_add(&L, sig)) {
+                st = GP_ERR_NOMEM;
+                goto out;
+            }
+            idle++;
+            continue;
+        }
         sub.v = (const double(*)[GP_NATTR])sv;
         sub.x = sx, sub.y = sy, sub.xadj = sxadj, sub.adj = sadj;
         sub.k_min = sub.k_max = m;
@@ -182,15 +240,18 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         sub.n_locks = nl;
         sub.lock_names = nl ? (const char *const *)lnames : NULL;
         sub.weight_mean = mean;
-        double left = deadline - gp_now(), obj, bound;
-        bool improved = false, timed_out = false;
-        st = gp_model_solve(ctx, &sub, m, sg, fmin(left, LNS_SUB_SECONDS), 1e-6, &obj, &bound, &improved, &timed_out);
+        double obj, bound;
+        bool improved = false, stopped = false;
+        gp_work part = gp_work_part(w, LNS_SUB_WORK);
+        gp_work_spend(&part, GP_WORK_ATOM * n); /* finding the neighbourhood and its atoms */
+        st = gp_model_solve(ctx, &sub, m, sg, &part, 1e-6, &obj, &bound, &improved, &stopped);
+        gp_work_join(w, &part);
         for (int s = 0; s < na; s++)
             sub_of[atom[s]] = -1;
         if (st != GP_OK)
             goto out;
         stats->solved++;
-        stats->timed_out += timed_out;
+        stats->stopped += stopped;
         if (improved) {
             for (int s = 0; s < na; s++)
                 grid[atom[s]] = set[sg[s]];
@@ -202,15 +263,18 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         } else {
             idle++;
         }
-        if (!improved && !timed_out)
-            L.done[g] = signature(&L, set, m);
+        /* proven, or as far as its budget goes: not again until a grid changes */
+        if (!improved && !settled_add(&L, sig)) {
+            st = GP_ERR_NOMEM;
+            goto out;
+        }
     }
     double now = gp_model_objective(p, grid, k);
     gp_log(ctx, GP_LOG_DEBUG, "lns: %d atoms, %d grids: %d neighbourhoods solved, %d improved, objective %g -> %g", n,
            k, stats->solved, stats->improved, *objective, now);
     *objective = now;
 out:
-    free(L.shared), free(L.ver), free(L.done), free(L.size), free(set), free(sub_of), free(atom), free(sg);
+    free(L.shared), free(L.ver), free(L.settled), free(L.size), free(set), free(sub_of), free(atom), free(sg);
     free(slock), free(lockmap), free(lnames), free(sv), free(sx), free(sy), free(sxadj), free(sadj);
     return st;
 }

@@ -280,16 +280,18 @@ double gp_ls_objective(const gp_ls *s, double i0)
 /* Repair (lower the violation; when stuck, spread the load, which opens
  * new improving moves, and try again), then improve the objective without
  * raising the violation. */
-void gp_ls_search(gp_ls *s, double deadline, double i0)
+void gp_ls_search(gp_ls *s, gp_work *w, double i0)
 {
-    for (int round = 0; round < 50 && gp_ls_violation(s) > 0 && gp_now() < deadline; round++) {
-        for (int it = 0; it < 500 && gp_ls_violation(s) > 0 && gp_now() < deadline; it++)
-            if (improve_pass(s, 0, i0) == 0)
+    double pass = 2 * GP_WORK_ATOM * s->p->n; /* a pass looks at every atom and its neighbours */
+    for (int round = 0; round < 50 && gp_ls_violation(s) > 0 && gp_work_left(w) > 0; round++) {
+        for (int it = 0; it < 500 && gp_ls_violation(s) > 0 && gp_work_left(w) > 0; it++)
+            if (gp_work_spend(w, pass), improve_pass(s, 0, i0) == 0)
                 break;
         if (gp_ls_violation(s) <= 0)
             break;
         int moved = 0;
-        for (int it = 0; it < 20 && gp_now() < deadline; it++) {
+        for (int it = 0; it < 20 && gp_work_left(w) > 0; it++) {
+            gp_work_spend(w, pass);
             int m = improve_pass(s, 2, i0);
             moved += m;
             if (m == 0)
@@ -298,8 +300,8 @@ void gp_ls_search(gp_ls *s, double deadline, double i0)
         if (moved == 0)
             break;
     }
-    for (int it = 0; it < 200 && gp_now() < deadline; it++)
-        if (improve_pass(s, 1, i0) == 0)
+    for (int it = 0; it < 200 && gp_work_left(w) > 0; it++)
+        if (gp_work_spend(w, pass), improve_pass(s, 1, i0) == 0)
             break;
 }
 

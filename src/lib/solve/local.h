@@ -38,11 +38,11 @@ double gp_ls_inertia(double sw, double sx, double sy, double sxx);
 /* The heuristic's objective: balance + compactness relative to i0. */
 double gp_ls_objective(const gp_ls *s, double i0);
 /* Repair (lower the violation), then improve the objective without
- * raising it, until deadline (seconds, gp_now). */
-void gp_ls_search(gp_ls *s, double deadline, double i0);
+ * raising it, while w lasts (a pass over the atoms costs n units). */
+void gp_ls_search(gp_ls *s, gp_work *w, double i0);
 
 /* Rebalancing from the plan in force (rebalance.c): true with res filled
  * when a plan with kmin..kmax grids within the bounds comes of it. */
-bool gp_rebalance(const gp_part_problem *p, int kmin, int kmax, double deadline, gp_part_result *res);
+bool gp_rebalance(const gp_part_problem *p, int kmin, int kmax, gp_work *w, gp_part_result *res);
 
 #endif

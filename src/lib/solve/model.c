@@ -79,6 +79,13 @@ double gp_model_centres(const gp_part_problem *p, const int *grid, int k, int *c
     return total;
 }
 
+double gp_model_lp_cost(const gp_part_problem *p)
+{
+    /* measured on San Francisco's neighbourhoods: 1.8e6 units at 80 atoms */
+    double r = p->n / 80.0;
+    return 1.8e6 * r * r * r * r;
+}
+
 double gp_model_objective(const gp_part_problem *p, const int *grid, int k)
 {
     return gp_model_centres(p, grid, k, NULL);
@@ -257,23 +264,34 @@ static bool add_flow(const gp_part_problem *p, glp_prob *lp)
     return true;
 }
 
-/* The dual simplex on lp, quiet, within tm_lim milliseconds. */
-static int simplex(glp_prob *lp, bool presolve, int tm_lim)
+/* The dual simplex on lp, quiet, its iterations charged to w (the return
+ * code GLP_EITLIM when w ran out, GLP_ETMLIM when its deadline passed);
+ * the iteration's cost into *it_cost. */
+static int simplex(glp_prob *lp, bool presolve, gp_work *w, double *it_cost)
 {
+    *it_cost = gp_work_iteration(glp_get_num_rows(lp), glp_get_num_cols(lp));
+    if (gp_work_left(w) <= 0)
+        return w->capped ? GLP_ETMLIM : GLP_EITLIM;
     glp_smcp sm;
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_ERR;
     sm.presolve = presolve ? GLP_ON : GLP_OFF;
     sm.meth = GLP_DUALP;
-    sm.tm_lim = tm_lim;
-    return glp_simplex(lp, &sm);
+    sm.it_lim = gp_work_it_lim(w, *it_cost);
+    sm.tm_lim = gp_work_tm_lim(w);
+    int it0 = glp_get_it_cnt(lp);
+    int rc = glp_simplex(lp, &sm);
+    gp_work_spend(w, (glp_get_it_cnt(lp) - it0) * *it_cost);
+    if (rc == GLP_ETMLIM)
+        w->capped = true;
+    return rc;
 }
 
 /* The LP relaxation, inside gp_glpk_run. */
 typedef struct lp_job {
     const gp_part_problem *p;
     int k;
-    double time_limit;
+    gp_work *work;
     double *bound;
     build_buf *bb;
 } lp_job;
@@ -287,7 +305,8 @@ static gp_status lp_run(gp_ctx *ctx, void *user)
         glp_delete_prob(lp);
         return GP_ERR_NOMEM;
     }
-    int rc = simplex(lp, true, j->time_limit > 0 ? (int)fmin(j->time_limit * 1000, 1e9) : 10000);
+    double it_cost;
+    int rc = simplex(lp, true, j->work, &it_cost);
     int status = rc == 0 ? glp_get_status(lp) : GLP_UNDEF;
     if (status == GLP_OPT)
         *j->bound = glp_get_obj_val(lp);
@@ -299,13 +318,13 @@ static gp_status lp_run(gp_ctx *ctx, void *user)
     return GP_OK;
 }
 
-gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound)
+gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, gp_work *w, double *bound)
 {
     *bound = NAN;
     int n = p->n;
     if (n > BOUND_MAX_ATOMS || k < 1 || k > n)
         return GP_OK;
-    lp_job j = {p, k, time_limit, bound, calloc(1, sizeof(build_buf))};
+    lp_job j = {p, k, w, bound, calloc(1, sizeof(build_buf))};
     if (!j.bb)
         return GP_ERR_NOMEM;
     gp_status st = gp_glpk_run(ctx, lp_run, &j);
@@ -318,10 +337,11 @@ gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double ti
 typedef struct bc_job {
     const gp_part_problem *p;
     int k, *grid;
-    double time_limit, gap_tol;
+    gp_work *work;
+    double gap_tol;
     bool flow;
     double *objective, *bound;
-    bool *improved, *timed_out;
+    bool *improved, *stopped;
     double *warm;
     gp_cuts d;
     build_buf *bb;
@@ -371,22 +391,21 @@ static gp_status bc_run(gp_ctx *ctx, void *user)
     bc_job *j = user;
     const gp_part_problem *p = j->p;
     int n = p->n, k = j->k;
-    gp_search search;
-    gp_search_init(&search, j->warm);
-    search.rowgen = j->flow ? NULL : gp_cuts_rowgen;
-    search.user = &j->d;
-    double t0 = gp_now();
     glp_prob *lp = glp_create_prob();
     if (!build(p, k, lp, true, j->bb) || (j->flow && !add_flow(p, lp))) {
         glp_delete_prob(lp);
         return GP_ERR_NOMEM;
     }
-    int rc = simplex(lp, false, (int)fmin(j->time_limit * 1000, 1e9));
-    if (rc == GLP_ETMLIM)
-        *j->timed_out = true;
-    if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
+    double it_cost;
+    int rc = simplex(lp, false, j->work, &it_cost);
+    if (rc == GLP_EITLIM || rc == GLP_ETMLIM)
+        *j->stopped = true;
+    gp_search search;
+    gp_search_init(&search, j->warm, j->work, lp, it_cost);
+    search.rowgen = j->flow ? NULL : gp_cuts_rowgen;
+    search.user = &j->d;
+    if (rc == 0 && glp_get_status(lp) == GLP_OPT && gp_work_left(j->work) > 0) {
         search.bound = glp_get_obj_val(lp);
-        double left = j->time_limit - (gp_now() - t0);
         glp_iocp io;
         glp_init_iocp(&io);
         io.msg_lev = GLP_MSG_ERR;
@@ -394,13 +413,16 @@ static gp_status bc_run(gp_ctx *ctx, void *user)
         io.cb_func = gp_search_callback;
         io.cb_info = &search;
         io.mip_gap = j->gap_tol;
-        io.tm_lim = left > 0.05 ? (int)fmin(left * 1000, 1e9) : 50;
+        io.tm_lim = gp_work_tm_lim(j->work); /* the safety cap */
         io.sr_heur = GLP_OFF; /* its roundings would skip the contiguity cuts */
         io.tol_int = GP_INT_TOL; /* what GLPK calls integral, the cuts see as such */
         io.br_tech = GLP_BR_DTH;
         io.bt_tech = GLP_BT_BLB;
         rc = glp_intopt(lp, &io);
-        *j->timed_out = rc == GLP_ETMLIM;
+        gp_search_charge(&search, lp);
+        *j->stopped = rc == GLP_ESTOP || rc == GLP_ETMLIM;
+        if (rc == GLP_ETMLIM)
+            j->work->capped = true;
         int ms = glp_mip_status(lp);
         if (ms == GLP_OPT || ms == GLP_FEAS) {
             double obj = glp_mip_obj_val(lp);
@@ -410,11 +432,15 @@ static gp_status bc_run(gp_ctx *ctx, void *user)
         } else if (ms == GLP_NOFEAS) {
             search.bound = INFINITY;
         }
+    } else if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
+        search.bound = glp_get_obj_val(lp); /* the LP's bound, and no budget left to branch */
+        *j->stopped = true;
     }
     *j->bound = isfinite(search.bound) || search.bound > 0 ? search.bound : NAN;
     gp_log(ctx, GP_LOG_DEBUG, "model: %d atoms, k = %d, branch and cut %s, %d contiguity cuts (%d at fractional "
            "points), objective %g, bound %g", n, k,
-           rc == 0 ? "done" : rc == GLP_ETMLIM ? "out of time" : rc == GLP_EMIPGAP ? "within gap" : "stopped",
+           rc == 0 ? "done" : rc == GLP_ETMLIM ? "cut by the time limit" : rc == GLP_EMIPGAP ? "within gap"
+           : rc == GLP_ESTOP || rc == GLP_EITLIM ? "out of budget" : "stopped",
            j->d.cuts + j->d.frac_cuts, j->d.frac_cuts, *j->objective, *j->bound);
     glp_delete_prob(lp);
     return GP_OK;
@@ -454,18 +480,18 @@ static void warm_flows(const gp_part_problem *p, const int *grid, int k, const i
         d->stamp[i] = 0, d->mark[i] = 0;
 }
 
-static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit, double gap_tol,
-                       bool flow, double *objective, double *bound, bool *improved, bool *timed_out)
+static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double gap_tol,
+                       bool flow, double *objective, double *bound, bool *improved, bool *stopped)
 {
     int n = p->n;
     *bound = NAN;
     *improved = false;
-    *timed_out = n <= SOLVE_MAX_ATOMS && time_limit <= 0.05;
+    *stopped = n <= SOLVE_MAX_ATOMS && gp_work_left(w) <= 0;
     *objective = gp_model_objective(p, grid, k);
-    if (n > SOLVE_MAX_ATOMS || k < 1 || k > n || time_limit <= 0.05)
+    if (n > SOLVE_MAX_ATOMS || k < 1 || k > n || gp_work_left(w) <= 0)
         return GP_OK;
-    bc_job j = {.p = p, .k = k, .grid = grid, .time_limit = time_limit, .gap_tol = gap_tol, .flow = flow,
-                .objective = objective, .bound = bound, .improved = improved, .timed_out = timed_out};
+    bc_job j = {.p = p, .k = k, .grid = grid, .work = w, .gap_tol = gap_tol, .flow = flow,
+                .objective = objective, .bound = bound, .improved = improved, .stopped = stopped};
     size_t ncols = (size_t)n * n + (flow ? (size_t)n * p->xadj[n] : 0);
     j.warm = calloc(ncols + 1, sizeof *j.warm);
     j.bb = calloc(1, sizeof *j.bb);
@@ -490,14 +516,14 @@ out:
     return st;
 }
 
-gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                         double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out)
+gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double gap_tol,
+                         double *objective, double *bound, bool *improved, bool *stopped)
 {
-    return solve(ctx, p, k, grid, time_limit, gap_tol, false, objective, bound, improved, timed_out);
+    return solve(ctx, p, k, grid, w, gap_tol, false, objective, bound, improved, stopped);
 }
 
-gp_status gp_model_solve_flow(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                              double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out)
+gp_status gp_model_solve_flow(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double gap_tol,
+                              double *objective, double *bound, bool *improved, bool *stopped)
 {
-    return solve(ctx, p, k, grid, time_limit, gap_tol, true, objective, bound, improved, timed_out);
+    return solve(ctx, p, k, grid, w, gap_tol, true, objective, bound, improved, stopped);
 }

@@ -140,7 +140,7 @@ static bool merge_grid(const gp_part_problem *p, int *lab, int k)
  * the heaviest grids, or merges the lightest into a neighbour, one grid at
  * a time, then moves only what the bounds and the objective (stability
  * included) call for. True with res filled when every bound is met. */
-static bool rebalance_at(const gp_part_problem *p, const int *lab0, int k0, int kt, double deadline,
+static bool rebalance_at(const gp_part_problem *p, const int *lab0, int k0, int kt, gp_work *w,
                          gp_part_result *res)
 {
     int n = p->n, k = k0;
@@ -182,7 +182,7 @@ static bool rebalance_at(const gp_part_problem *p, const int *lab0, int k0, int 
         for (int g = 0; g < k; g++)
             i0 += gp_ls_inertia(s.sw[g], s.sx[g], s.sy[g], s.sxx[g]);
         i0 = i0 > 0 ? i0 : 1.0;
-        gp_ls_search(&s, deadline, i0);
+        gp_ls_search(&s, w, i0);
         ok = gp_ls_violation(&s) <= 0;
         if (ok) {
             memcpy(res->grid, s.g, (size_t)n * sizeof *s.g);
@@ -204,7 +204,7 @@ static bool rebalance_at(const gp_part_problem *p, const int *lab0, int k0, int 
  * grid join a neighbouring one) and move only what the bounds and the
  * objective, stability included, call for. Returns true with res filled
  * when that gives a plan within the bounds. */
-bool gp_rebalance(const gp_part_problem *p, int kmin, int kmax, double deadline, gp_part_result *res)
+bool gp_rebalance(const gp_part_problem *p, int kmin, int kmax, gp_work *w, gp_part_result *res)
 {
     int n = p->n, k = 0;
     int *lab = malloc((size_t)n * sizeof *lab), *map = NULL, nmap = 0;
@@ -251,9 +251,9 @@ bool gp_rebalance(const gp_part_problem *p, int kmin, int kmax, double deadline,
      * bounds allow may still be too tight for the atoms at hand) */
     int k0 = k < kmin ? kmin : k > kmax ? kmax : k, tries[3] = {k0, k0 + 1, k0 - 1};
     bool done = false;
-    for (int t = 0; ok && !done && t < 3 && gp_now() < deadline; t++)
+    for (int t = 0; ok && !done && t < 3 && gp_work_left(w) > 0; t++)
         if (tries[t] >= kmin && tries[t] <= kmax && tries[t] <= n)
-            done = rebalance_at(p, lab, k, tries[t], deadline, res);
+            done = rebalance_at(p, lab, k, tries[t], w, res);
     free(lab);
     free(map);
     return done;

@@ -11,6 +11,47 @@
 
 #include "data/data.h"
 
+/* ---- work budgets (work.c) ---------------------------------------------------- */
+
+/* How much a search may do, counted in units of work, never in seconds, so
+ * that it stops at the same point on any machine, under any load and on
+ * any number of threads: the same input gives the same plan. One unit is
+ * about one atom looked at by the heuristic; GLPK's simplex iterations
+ * and branch-and-bound nodes and the Lagrangian's steps count at the rates
+ * of work.c, about the same cost a unit. The clock is only a safety cap: a
+ * search that runs past deadline stops and sets capped, and its result
+ * may then not reproduce. */
+typedef struct gp_work {
+    double limit;                /* units allowed; INFINITY: no limit */
+    double used;                 /* units spent */
+    double deadline;             /* gp_now() past which every search stops; INFINITY: none */
+    bool capped;                 /* the deadline stopped something */
+    double enough;               /* > 0: the heuristic stops here once a plan meets the
+                                    bounds, and spends the rest only to find one */
+} gp_work;
+/* A budget of limit units with a safety cap at deadline. */
+gp_work gp_work_new(double limit, double deadline);
+/* Units left: 0 once the limit is reached or the deadline passed. */
+double gp_work_left(const gp_work *w);
+/* Spends units; false when nothing is left after. */
+bool gp_work_spend(gp_work *w, double units);
+/* A part of w for one step of a search: at most units of what w has left,
+ * with w's deadline; gp_work_join hands back what it spent. */
+gp_work gp_work_part(const gp_work *w, double units);
+void gp_work_join(gp_work *w, const gp_work *part);
+/* What one simplex iteration costs on a problem of rows x cols; one
+ * branch-and-bound node besides its iterations; one atom looked at by the
+ * heuristic or the neighbourhood search; one candidate looked at by a
+ * Lagrangian step (a unit is about a microsecond on a 2020s core). */
+double gp_work_iteration(int rows, int cols);
+#define GP_WORK_NODE 50.0
+#define GP_WORK_ATOM 0.01
+#define GP_WORK_CANDIDATE 0.015
+/* GLPK's limits for what w has left: simplex iterations at cost each, and
+ * milliseconds to the deadline (INT_MAX without one). */
+int gp_work_it_lim(const gp_work *w, double cost);
+int gp_work_tm_lim(const gp_work *w);
+
 /* ---- the problem of one community ----------------------------------------- */
 
 /* One community's partition problem, independent of GEOS: atoms 0..n-1 with
@@ -26,7 +67,6 @@ typedef struct gp_part_problem {
     double w_balance, w_compact;  /* objective weights */
     double w_stability;           /* weight of households moved (share of all) */
     unsigned seed;
-    double time_limit;            /* seconds, <= 0: none */
     double gap;                   /* relative gap at which the search may stop */
     const int *existing;          /* existing grid per atom (-1: none) or NULL */
     const int *lock;              /* lock group per atom (-1: free) or NULL */
@@ -51,10 +91,12 @@ typedef struct gp_part_result {
  * when no count can meet them (before any search). */
 bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max,
                          char *reason, size_t reason_len);
-/* Partitions one community. Always returns a complete plan, contiguous
- * when the graph is connected (the graph stage bridges it); res->feasible
- * says whether the bounds hold. Errors: GP_ERR_NOMEM, GP_ERR_ARG. */
-gp_status gp_partition(const gp_part_problem *p, gp_part_result *res);
+/* Partitions one community by the heuristic within the budget w (it
+ * always makes one whole plan; restarts and moves stop when w runs out).
+ * Always returns a complete plan, contiguous when the graph is connected
+ * (the graph stage bridges it); res->feasible says whether the bounds
+ * hold. Errors: GP_ERR_NOMEM, GP_ERR_ARG. */
+gp_status gp_partition(const gp_part_problem *p, gp_work *w, gp_part_result *res);
 void gp_part_result_free(gp_part_result *res);
 
 /* ---- the model (model.c, cuts.c, lns.c, lagrange.c) ------------------------- */
@@ -78,52 +120,57 @@ double gp_model_objective(const gp_part_problem *p, const int *grid, int k);
 double gp_model_centres(const gp_part_problem *p, const int *grid, int k, int *centre);
 /* Lower bound on that objective over all plans with k grids within the
  * bounds (LP relaxation of the Hess model, no contiguity), solved by GLPK
- * within time_limit seconds. *bound is NAN when not proven (too large or
- * out of time) and +inf when the relaxation is infeasible. */
-gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, double time_limit, double *bound);
+ * within the budget w. *bound is NAN when not proven (too large, or w ran
+ * out) and +inf when the relaxation is infeasible. */
+gp_status gp_model_bound(gp_ctx *ctx, const gp_part_problem *p, int k, gp_work *w, double *bound);
 /* Branch and cut on the Hess model with lazy contiguity cuts, started from
- * the plan in grid (k grids, contiguous, within bounds), within time_limit
- * seconds, stopping at a relative gap of gap_tol. When GLPK finds a better
- * plan that checks out (contiguous, within bounds), it replaces grid and
+ * the plan in grid (k grids, contiguous, within bounds), within the budget
+ * w, stopping at a relative gap of gap_tol. When GLPK finds a better plan
+ * that checks out (contiguous, within bounds), it replaces grid and
  * *improved is set. *objective is the plan's moment of inertia, *bound the
- * best lower bound proven (NAN: none). */
-gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                         double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out);
-/* Communities of more than GP_MODEL_SOLVE_ATOMS atoms or more than
- * GP_MODEL_SOLVE_GRIDS grids get large-neighbourhood search first. Branch
- * and cut on the whole model (n^2 columns), which proves at least the LP
- * bound, follows up to GP_MODEL_BOUND_ATOMS atoms; beyond, or when its LP
- * does not finish, the Lagrangian bound. */
+ * best lower bound proven (NAN: none); *stopped when w ran out first. */
+gp_status gp_model_solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double gap_tol,
+                         double *objective, double *bound, bool *improved, bool *stopped);
+/* Communities of up to GP_MODEL_SOLVE_ATOMS atoms and GP_MODEL_SOLVE_GRIDS
+ * grids get branch and cut on the whole model (n^2 columns), which proves
+ * at least the LP bound, when their budget holds its LP (see
+ * gp_model_lp_cost); the others neighbourhood search and the Lagrangian
+ * bound. No model of more than GP_MODEL_BOUND_ATOMS atoms is built. */
 #define GP_MODEL_SOLVE_ATOMS 120
 #define GP_MODEL_SOLVE_GRIDS 12
 #define GP_MODEL_BOUND_ATOMS 200
 /* Large-neighbourhood search from the plan in grid (k grids, contiguous,
  * within bounds): frees a few adjacent grids at a time and solves the
- * model on their atoms, keeping every plan that is better. Within
- * time_limit seconds; *objective is the plan's moment of inertia after.
- * The plan depends on the machine's speed only when a sub-model stops at
- * its time limit (stats->timed_out). */
+ * model on their atoms, keeping every plan that is better, until every
+ * neighbourhood is settled or the budget w runs out; *objective is the
+ * plan's moment of inertia after. */
 typedef struct gp_lns_stats {
     int solved;                  /* sub-models solved */
     int improved;                /* of which gave a better plan */
-    int timed_out;               /* of which stopped at their time limit */
+    int stopped;                 /* of which ran out of their budget before a proof */
+    bool settled;                /* every neighbourhood settled: the search is done */
 } gp_lns_stats;
-gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                       double *objective, gp_lns_stats *stats);
+gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double *objective,
+                       gp_lns_stats *stats);
 /* Lower bound on the same objective for any community size: the
  * Lagrangian relaxation of the Hess model (no contiguity, one bounded
  * attribute), by subgradient steps from the multipliers the plan in grid
  * suggests (grid may be NULL), aimed at ub (the plan's objective), within
- * time_limit seconds or until within gap_tol of ub. Never above the LP
- * bound; *bound is NAN when nothing was proven, +inf when no k grids can
- * meet the bound. */
-gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, double ub, double time_limit,
-                            double gap_tol, double *bound, int *iterations);
+ * the budget w or until within gap_tol of ub. Never above the LP bound;
+ * *bound is NAN when nothing was proven, +inf when no k grids can meet the
+ * bound. */
+gp_status gp_model_lagrange(const gp_part_problem *p, int k, const int *grid, double ub, gp_work *w, double gap_tol,
+                            double *bound, int *iterations);
+/* What the LP relaxation of the whole model usually costs on p (its
+ * iterations grow with about the fourth power of the atoms). */
+double gp_model_lp_cost(const gp_part_problem *p);
+/* What gp_model_lagrange usually spends to settle on p with k grids. */
+double gp_model_lagrange_cost(const gp_part_problem *p, int k);
 /* The same model with contiguity as flow constraints (Shirabe) instead of
  * cuts: for measuring the two formulations against each other
  * (bench/bench_contiguity). */
-gp_status gp_model_solve_flow(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, double time_limit,
-                              double gap_tol, double *objective, double *bound, bool *improved, bool *timed_out);
+gp_status gp_model_solve_flow(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double gap_tol,
+                              double *objective, double *bound, bool *improved, bool *stopped);
 /* True when the atoms with grid[i]==g form one connected piece. */
 bool gp_part_connected(const gp_part_problem *p, const int *grid, int g);
 /* True when every grid of grid (k grids) is contiguous and within the
@@ -147,15 +194,26 @@ gp_status gp_glpk_run(gp_ctx *ctx, gp_status (*fn)(gp_ctx *ctx, void *user), voi
 
 /* What a branch and bound search is handed and keeps (the info of
  * gp_search_callback): a solution to start from, lazy rows, the best
- * bound seen. */
+ * bound seen, and the budget its iterations and nodes are charged to. */
 typedef struct gp_search {
     const double *warm;          /* a feasible solution (1-based columns), or NULL */
     bool warm_given;
     void (*rowgen)(glp_tree *T, void *user); /* rows added at GLP_IROWGEN, or NULL */
     void *user;
     double bound;                /* best bound seen; -inf: none yet */
+    gp_work *work;               /* charged as the search goes; NULL: none */
+    double it_cost;              /* units a simplex iteration */
+    int it_start;                /* the problem's iteration count at the start */
+    int nodes;                   /* nodes of the tree so far */
+    double charged;              /* units charged to work so far */
+    bool stopped;                /* terminated: work ran out */
 } gp_search;
-void gp_search_init(gp_search *s, const double *warm);
+/* A search from warm (may be NULL) charged to work (may be NULL) at
+ * it_cost a simplex iteration of lp. */
+void gp_search_init(gp_search *s, const double *warm, gp_work *work, glp_prob *lp, double it_cost);
+/* Charges what the search did since the last charge (call it once after
+ * glp_intopt too). */
+void gp_search_charge(gp_search *s, glp_prob *lp);
 void gp_search_callback(glp_tree *T, void *info);
 
 /* A mixed-integer program put together a column and a row at a time, its
@@ -183,14 +241,14 @@ double gp_mip_val(const gp_mip *m, int j);
 void gp_mip_free(gp_mip *m);
 
 typedef struct gp_mip_out {
-    int status;                  /* GP_CS_OPTIMAL / GP_CS_TIME_LIMIT / GP_CS_INFEASIBLE */
-    bool proven_infeasible;      /* INFEASIBLE because no solution exists (else: none found in time) */
+    int status;                  /* GP_CS_OPTIMAL / GP_CS_FEASIBLE / GP_CS_TIME_CAPPED / GP_CS_INFEASIBLE */
+    bool proven_infeasible;      /* INFEASIBLE because no solution exists (else: none found within the budget) */
     double objective, gap, seconds;
 } gp_mip_out;
-/* Solves m (minimisation) within time_limit seconds, stopping at relative
- * gap gap_tol, with GLPK's cuts when cuts. With m->warm, the search starts
- * from that solution (and keeps it when it finds nothing better in time).
- * Inside gp_glpk_run. */
-gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, double time_limit, double gap_tol, bool cuts, gp_mip_out *out);
+/* Solves m (minimisation) within the budget w, stopping at relative gap
+ * gap_tol, with GLPK's cuts when cuts. With m->warm, the search starts
+ * from that solution (and keeps it when it finds nothing better within
+ * w). Inside gp_glpk_run. */
+gp_status gp_mip_solve(gp_ctx *ctx, gp_mip *m, gp_work *w, double gap_tol, bool cuts, gp_mip_out *out);
 
 #endif

@@ -146,7 +146,9 @@ static gp_status alloc_model(gp_ctx *ctx, void *user)
                     gp_mip_coef(m, r, n[q * nc + c], 1);
     }
     gp_mip_out mo;
-    gp_status st = gp_mip_solve(ctx, m, cfg->workers.time_limit, cfg->solver.gap, true, &mo);
+    gp_work budget = gp_work_new(gp_staff_budget(cfg, glp_get_num_cols(m->lp)),
+                            cfg->workers.time_limit > 0 ? gp_now() + cfg->workers.time_limit : 0);
+    gp_status st = gp_mip_solve(ctx, m, &budget, cfg->solver.gap, true, &mo);
     ds->alloc_seconds = mo.seconds;
     if (!st && mo.status != GP_CS_INFEASIBLE) {
         ds->alloc_status = mo.status;
@@ -201,8 +203,9 @@ static gp_status alloc_model(gp_ctx *ctx, void *user)
         gp_log(ctx, GP_LOG_INFO, "allocation: %d transfers, largest deviation from the even share %.1f%% (%s, "
                "gap %.2g, %.2f s)", ds->n_transfers, 100 * dev, gp_comm_status_name(mo.status), mo.gap, mo.seconds);
     } else if (!st && !mo.proven_infeasible) {
-        snprintf(ds->alloc_reason, sizeof ds->alloc_reason, "GLPK found no allocation in the time limit: raise "
-                 "[solver] time_limit");
+        snprintf(ds->alloc_reason, sizeof ds->alloc_reason, "%s", budget.capped
+                 ? "GLPK found no allocation before [workers] time_limit: raise it or [solver] effort"
+                 : "GLPK found no allocation within its work budget: raise [solver] effort");
         gp_log(ctx, GP_LOG_WARN, "allocation: %s; the roster's communities are kept", ds->alloc_reason);
     } else if (!st) {
         snprintf(ds->alloc_reason, sizeof ds->alloc_reason, "no allocation of the %d workers meets [workers] "

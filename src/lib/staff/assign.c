@@ -306,7 +306,9 @@ static gp_status assign_model(gp_ctx *ctx, void *user)
         return GP_ERR_NOMEM;
     }
     gp_mip_out mo;
-    gp_status st = gp_mip_solve(ctx, m, cfg->workers.time_limit, cfg->solver.gap, false, &mo);
+    gp_work budget = gp_work_new(gp_staff_budget(cfg, glp_get_num_cols(m->lp)),
+                            cfg->workers.time_limit > 0 ? gp_now() + cfg->workers.time_limit : 0);
+    gp_status st = gp_mip_solve(ctx, m, &budget, cfg->solver.gap, false, &mo);
     cm->wseconds = mo.seconds;
     cm->wobjective = mo.objective;
     cm->wgap = mo.gap;
@@ -316,7 +318,8 @@ static gp_status assign_model(gp_ctx *ctx, void *user)
             snprintf(cm->wreason, sizeof cm->wreason, "%s", mo.proven_infeasible
                      ? "no assignment meets [workers] per_grid and grids_per_worker with the locked workers: unlock "
                        "a worker or widen per_grid"
-                     : "GLPK found no assignment in the time limit: raise [solver] time_limit");
+                     : budget.capped ? "GLPK found no assignment before [workers] time_limit: raise it or [solver] effort"
+                                : "GLPK found no assignment within its work budget: raise [solver] effort");
         return st;
     }
     int unstaffed = 0, over = 0;

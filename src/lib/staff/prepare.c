@@ -8,6 +8,15 @@
 
 #include "staff/staff.h"
 
+/* The worker programs' budget for effort 1: a base and a share per column. */
+#define BUDGET_BASE 1e6
+#define BUDGET_COLUMN 1e3
+
+double gp_staff_budget(const gp_config *cfg, int cols)
+{
+    return cfg->solver.effort * (BUDGET_BASE + BUDGET_COLUMN * cols);
+}
+
 /* Grids from FTE under count = workers: one per whole FTE, at least one. */
 static int grids_for_fte(double fte)
 {

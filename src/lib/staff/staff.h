@@ -15,6 +15,10 @@
  * community's grid count from its FTE (prepare.c). */
 gp_status gp_staff_prepare(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds);
 
+/* The work budget of one of the worker programs with cols columns, for
+ * the scenario's effort (solve.h: units of work, never seconds). */
+double gp_staff_budget(const gp_config *cfg, int cols);
+
 /* Head-count allocation ([workers] allocate = yes): kmin/kmax give each
  * community's feasible grid counts; k (may be NULL) its grid count when
  * known, else with count = workers the allocation sets k_workers. Runs
