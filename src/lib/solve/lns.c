@@ -6,8 +6,9 @@
  * contiguity cuts, the current plan as the start), and the whole plan is
  * better by exactly what that small model gains. Each grid in turn frees
  * itself and the neighbours it shares the longest boundary with, up to
- * LNS_MAX_GRIDS grids and LNS_MAX_ATOMS atoms, and leaves a neighbourhood
- * whose LP alone would cost more than a sub-model's budget. A
+ * LNS_MAX_GRIDS grids and LNS_MAX_ATOMS atoms. A sub-model gets
+ * LNS_SUB_WORK units, or a few times its LP's cost when that is more and
+ * the search can afford it; otherwise the neighbourhood is left. A
  * neighbourhood solved to its optimum is not solved again, whichever grid
  * frees it, until one of its grids changes; the
  * search ends when every neighbourhood is settled or its budget runs out.
@@ -30,6 +31,10 @@
 /* What one sub-model may spend at most: its branch and cut proves most
  * neighbourhoods of 2-3 grids well within it. */
 #define LNS_SUB_WORK 3e5
+/* A neighbourhood whose LP costs more gets LNS_BIG_LP times that LP, if
+ * that is at most LNS_BIG_SHARE of what the search has left. */
+#define LNS_BIG_LP 3.0
+#define LNS_BIG_SHARE 0.25
 
 typedef struct lns {
     const gp_part_problem *p;
@@ -219,9 +224,14 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         sxadj[na] = ne;
         gp_part_problem sub = *p;
         sub.n = na;
-        if (gp_model_lp_cost(&sub) > LNS_SUB_WORK) {
-            /* its LP alone would take more than a sub-model's budget: the
-             * search would stop with nothing, so leave it */
+        /* a sub-model's budget: the usual, or for a neighbourhood whose LP
+         * alone would take more, a few times that LP when it is a small
+         * part of what is left (a larger effort reaches larger ones) */
+        double lp = gp_model_lp_cost(&sub), sub_work = LNS_SUB_WORK;
+        if (lp > LNS_SUB_WORK)
+            sub_work = LNS_BIG_SHARE * gp_work_left(w) >= LNS_BIG_LP * lp ? LNS_BIG_LP * lp : 0;
+        if (sub_work <= 0) {
+            /* the search would stop with nothing: leave it */
             gp_work_spend(w, GP_WORK_ATOM * n);
             for (int s = 0; s < na; s++)
                 sub_of[atom[s]] = -1;
@@ -242,7 +252,7 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         sub.weight_mean = mean;
         double obj, bound;
         bool improved = false, stopped = false;
-        gp_work part = gp_work_part(w, LNS_SUB_WORK);
+        gp_work part = gp_work_part(w, sub_work);
         gp_work_spend(&part, GP_WORK_ATOM * n); /* finding the neighbourhood and its atoms */
         st = gp_model_solve(ctx, &sub, m, sg, &part, 1e-6, &obj, &bound, &improved, &stopped);
         gp_work_join(w, &part);
