@@ -37,20 +37,20 @@ diff <(ogrinfo -ro -q "$out/demo/atoms.gpkg" -sql "$sql") <(ogrinfo -ro -q "$out
 ogr2ogr -f GPKG "$out/units_lock.gpkg" "$src/datasets/demo/units.gpkg" -nln units -sql \
   "SELECT *, CASE WHEN unit_id IN ('U0089', 'U0090') THEN 'school' WHEN unit_id = 'U0092' THEN 'clinic' END AS lock FROM units"
 sed -e "s#= \([a-z_]*\.\(gpkg\|csv\)\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_lock.gpkg\nunits.lock = lock#" \
-    -e "s#^time_limit = .*#time_limit = 5#" "$src/datasets/demo/scenario.ini" > "$out/lock.ini"
+    "$src/datasets/demo/scenario.ini" > "$out/lock.ini"
 "$bin" --quiet run "$out/lock.ini" --out "$out/lock"
 grids=$(ogrinfo -ro -q "$out/lock/atoms.gpkg" -sql "SELECT DISTINCT grid_id FROM atoms WHERE locked_to = 'school'" | grep -c "grid_id (String)")
 other=$(ogrinfo -ro -q "$out/lock/atoms.gpkg" -sql "SELECT COUNT(*) AS n FROM atoms a, atoms b WHERE a.locked_to = 'school' AND b.locked_to = 'clinic' AND a.grid_id = b.grid_id" -dialect sqlite | grep -o "n (Integer) = [0-9]*")
 [ "$grids" = 1 ] && [ "$other" = "n (Integer) = 0" ] \
   || { echo "check.demo: locks not kept (school in $grids grids; clinic with school: $other)"; exit 1; }
-/usr/bin/python3 "$checker" "$out/lock" --bound households=300..500 --bound population=..1500 >/dev/null \
+/usr/bin/python3 "$checker" --strict "$out/lock" --bound households=300..500 --bound population=..1500 >/dev/null \
   || { echo "check.demo: the plan with locks fails the checker"; exit 1; }
 # a dedicated unit (U0038, non-residential): a grid of its own, outside the
 # bounds; the other grids still meet them
 ogr2ogr -f GPKG "$out/units_ded.gpkg" "$src/datasets/demo/units.gpkg" -nln units -sql \
   "SELECT *, CASE WHEN unit_id = 'U0038' THEN 'yes' END AS dedicated FROM units"
 sed -e "s#= \([a-z_]*\.\(gpkg\|csv\)\)#= $src/datasets/demo/\1#" -e "s#^units = .*#units = $out/units_ded.gpkg\nunits.dedicated = dedicated#" \
-    -e "s#^time_limit = .*#time_limit = 5#" "$src/datasets/demo/scenario.ini" > "$out/ded.ini"
+    "$src/datasets/demo/scenario.ini" > "$out/ded.ini"
 "$bin" --quiet run "$out/ded.ini" --out "$out/ded"
 own=$(ogrinfo -ro -q "$out/ded/grids.gpkg" -sql "SELECT n_atoms AS n FROM grids WHERE status = 'dedicated'" | grep -o "n (Integer) = [0-9]*")
 where=$(ogrinfo -ro -q "$out/ded/atoms.gpkg" -sql "SELECT grid_id FROM atoms WHERE unit_id = 'U0038'" | grep -o "grid_id (String) = .*")
@@ -58,7 +58,7 @@ dgrid=$(ogrinfo -ro -q "$out/ded/grids.gpkg" -sql "SELECT grid_id FROM grids WHE
 bad=$(ogrinfo -ro -q "$out/ded/grids.gpkg" -sql "SELECT COUNT(*) AS n FROM grids WHERE status <> 'dedicated' AND (households < 300 OR households > 500)" | grep -o "n (Integer) = [0-9]*")
 [ "$own" = "n (Integer) = 1" ] && [ "$where" = "$dgrid" ] && [ "$bad" = "n (Integer) = 0" ] \
   || { echo "check.demo: dedicated grid wrong ($own; U0038 in '$where', dedicated '$dgrid'; out of bounds: $bad)"; exit 1; }
-/usr/bin/python3 "$checker" "$out/ded" --units "$src/datasets/demo/units.gpkg:hh=households,pop=population" >/dev/null \
+/usr/bin/python3 "$checker" --strict "$out/ded" --units "$src/datasets/demo/units.gpkg:hh=households,pop=population" >/dev/null \
   || { echo "check.demo: the plan with a dedicated grid fails the checker"; exit 1; }
-/usr/bin/python3 "$checker" "$out/demo" --bound households=300..500 --bound population=..1500 \
+/usr/bin/python3 "$checker" --strict "$out/demo" --bound households=300..500 --bound population=..1500 \
   --units "$src/datasets/demo/units.gpkg:hh=households,pop=population"

@@ -961,7 +961,7 @@ static void test_demo_report(void)
         CHECK(json_count_kv(D.report, keys[i], NULL) > 0, "report.json has no key \"%s\"", keys[i]);
     CHECK(json_count_kv(D.report, "version", "0.1.0") > 0, "report.json: \"version\" is not \"0.1.0\"");
     /* within bounds: "feasible", "optimal" when the gap is proven closed,
-     * "time_limit" when the search for better stopped at the limit */
+     * "time_capped" when the safety cap [solver] time_limit cut a search */
     /* the partition's statuses (the workers section has its own) */
     char *part = xstrdup(D.report), *w = NULL;
     for (char *q = part; (q = strstr(q, "\"workers\": {")); q++)
@@ -969,7 +969,7 @@ static void test_demo_report(void)
     if (w)
         *w = '\0';
     int feas = json_count_kv(part, "status", "feasible") + json_count_kv(part, "status", "optimal") +
-               json_count_kv(part, "status", "time_limit"),
+               json_count_kv(part, "status", "time_capped"),
         inf = json_count_kv(part, "status", "infeasible");
     free(part);
     CHECK(feas == DEMO_COMMUNITIES, "report.json: %d communities \"feasible\" or \"optimal\", expected %d", feas,
@@ -1013,35 +1013,89 @@ static int read_map(const char *dir, pair **out)
     return n;
 }
 
+/* report.json without what may differ between two runs of one plan: the
+ * times, the creation stamp and the scenario's path. */
+static char *report_sans_times(const char *dir)
+{
+    char *p = xasprintf("%s/report.json", dir);
+    char *text = read_file(p, NULL);
+    free(p);
+    if (!text)
+        return NULL;
+    static const char *const skip[] = {"\"seconds\":", "\"elapsed_s\":", "\"created\":", "\"scenario\":"};
+    char *o = text;
+    for (char *l = text, *next; l && *l; l = next) {
+        next = strchr(l, '\n');
+        size_t n = next ? (size_t)(++next - l) : strlen(l);
+        bool drop = false;
+        for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
+            drop |= strstr(l, skip[k]) && strstr(l, skip[k]) < l + n;
+        if (!drop)
+            memmove(o, l, n), o += n;
+    }
+    *o = '\0';
+    return text;
+}
+
+/* The same scenario run in two processes, on one thread and on two: the
+ * same atom -> grid map, the same plan digest, and the same report.json but
+ * for its times. */
 static void test_determinism(void)
 {
-    char *sc = xasprintf("%s/scenario.ini", g_demo);
-    char *d1 = xasprintf("%s/det1", g_tmp), *d2 = xasprintf("%s/det2", g_tmp);
-    run_result r1, r2;
-    RUN(&r1, "det1", "run", sc, "--out", d1);
-    RUN(&r2, "det2", "run", sc, "--out", d2);
-    CHECK_EXIT(&r1, 0);
-    CHECK_EXIT(&r2, 0);
+    char *d[2], *sc[2];
+    run_result r[2];
+    char *rep[2];
+    for (int i = 0; i < 2; i++) {
+        char tag[16], line[32];
+        snprintf(tag, sizeof tag, "det%d", i + 1);
+        snprintf(line, sizeof line, "threads = %d", i + 1);
+        edit e[] = {{"solver", "seed", OP_INSERT_AFTER, line}};
+        d[i] = xasprintf("%s/%s", g_tmp, tag);
+        sc[i] = xasprintf("%s/%s.ini", g_tmp, tag);
+        CU_ASSERT_FATAL(write_scenario(sc[i], d[i], e, 1) > 0);
+        RUN(&r[i], tag, "run", sc[i]);
+        CHECK_EXIT(&r[i], 0);
+        rep[i] = report_sans_times(d[i]);
+    }
     pair *m1 = NULL, *m2 = NULL;
-    int n1 = read_map(d1, &m1), n2 = read_map(d2, &m2);
+    int n1 = read_map(d[0], &m1), n2 = read_map(d[1], &m2);
     if (CHECK(n1 > 0 && n2 > 0, "cannot read atom_id/grid_id from the two runs (%d, %d atoms)", n1, n2) &&
         CHECK(n1 == n2, "the runs wrote %d and %d atoms", n1, n2)) {
         int diff = 0;
         for (int i = 0; i < n1; i++) {
             bool same = strcmp(m1[i].atom, m2[i].atom) == 0 && strcmp(m1[i].grid, m2[i].grid) == 0;
             if (!same && diff++ < 5)
-                CHECK(false, "run 1 puts atom '%s' in '%s', run 2 puts atom '%s' in '%s'", m1[i].atom, m1[i].grid,
-                      m2[i].atom, m2[i].grid);
+                CHECK(false, "threads = 1 puts atom '%s' in '%s', threads = 2 puts atom '%s' in '%s'", m1[i].atom,
+                      m1[i].grid, m2[i].atom, m2[i].grid);
         }
-        CHECK(diff == 0, "%d of %d atoms differ between two identical runs", diff, n1);
+        CHECK(diff == 0, "%d of %d atoms differ between threads = 1 and threads = 2", diff, n1);
+    }
+    char dg[2][80];
+    for (int i = 0; i < 2; i++)
+        json_str(rep[i], "plan_digest", dg[i], sizeof dg[i]);
+    CHECK(strncmp(dg[0], "sha256:", 7) == 0 && strlen(dg[0]) == 7 + 64 &&
+              strspn(dg[0] + 7, "0123456789abcdef") == 64,
+          "report.json: plan_digest \"%s\" is not sha256: and 64 hex digits", dg[0]);
+    CHECK(strcmp(dg[0], dg[1]) == 0, "plan_digest differs: %s with threads = 1, %s with threads = 2", dg[0], dg[1]);
+    CHECK(rep[0] && json_count_kv(rep[0], "reproducible", NULL) == 1 && strstr(rep[0], "\"reproducible\": true"),
+          "report.json does not say the plan is reproducible");
+    if (CHECK(rep[0] && rep[1], "report.json missing") && strcmp(rep[0], rep[1]) != 0) {
+        /* the first line that differs */
+        const char *a = rep[0], *b = rep[1];
+        while (*a && *a == *b)
+            a++, b++;
+        while (a > rep[0] && a[-1] != '\n')
+            a--, b--;
+        CHECK(false, "report.json differs beyond its times: \"%.*s\" and \"%.*s\"", (int)strcspn(a, "\n"), a,
+              (int)strcspn(b, "\n"), b);
     }
     for (int i = 0; i < n1; i++)
         free(m1[i].atom), free(m1[i].grid);
     for (int i = 0; i < n2; i++)
         free(m2[i].atom), free(m2[i].grid);
     free(m1), free(m2);
-    run_free(&r1), run_free(&r2);
-    free(sc), free(d1), free(d2);
+    for (int i = 0; i < 2; i++)
+        run_free(&r[i]), free(rep[i]), free(d[i]), free(sc[i]);
 }
 
 /* ---- suite: atomic ----------------------------------------------------- */
@@ -1425,6 +1479,36 @@ static void wrun_free(wrun *w)
     layer_free(&w->grids);
 }
 
+/* A safety cap that cuts every search: the plan is still complete and
+ * written, each community it cut is marked "time_capped" (or "infeasible"
+ * when its bounds were not met in time), and report.json says the plan may
+ * not reproduce. */
+static void test_time_cap(void)
+{
+    edit e[] = {{"solver", "time_limit", OP_REPLACE, "time_limit = 0.000001"}};
+    wrun w;
+    wrun_do(&w, "cap", e, 1);
+    CHECK(w.r.code == 0 || w.r.code == 5, "cap: exit %d, expected 0 or 5; stderr: %s", w.r.code, w.r.err_s);
+    CU_ASSERT_FATAL(w.report != NULL);
+    CHECK(strstr(w.report, "\"reproducible\": false") != NULL, "report.json: a capped run is not marked "
+          "\"reproducible\": false");
+    double capped = json_num(w.report, "\"solver\"", "time_capped"), tl = json_num(w.report, "\"solver\"", "time_limit");
+    int marked = json_count_kv(w.report, "status", "time_capped");
+    CHECK(capped >= 1 && marked >= 1 && marked <= capped, "report.json: solver.time_capped = %g, %d statuses "
+          "\"time_capped\"", capped, marked);
+    CHECK(tl == 1e-6, "report.json: solver.time_limit = %g, expected 1e-06", tl);
+    pair *m = NULL;
+    int n = read_map(w.out, &m);
+    int missing = 0;
+    for (int i = 0; i < n; i++)
+        missing += !m[i].grid[0];
+    CHECK(n > 0 && missing == 0, "cap: %d atoms read, %d without a grid", n, missing);
+    for (int i = 0; i < n; i++)
+        free(m[i].atom), free(m[i].grid);
+    free(m);
+    wrun_free(&w);
+}
+
 /* Every grid has workers of its community, every listed worker has the
  * grid, nobody is over capacity, and the worker loads add up to the grids'
  * workload. Returns the number of shared grids. */
@@ -1643,10 +1727,9 @@ static void test_workers_count_workers(void)
     /* one grid per whole FTE; the allocation gives each community a count
      * its household bounds allow */
     edit e[] = {{"grid", "count", OP_REPLACE, "count = workers"},
-                {"grid", "households", OP_REPLACE, "households = 300..700"},
-                {"solver", "time_limit", OP_REPLACE, "time_limit = 5"}};
+                {"grid", "households", OP_REPLACE, "households = 300..700"}};
     wrun w;
-    wrun_do(&w, "wcount", e, 3);
+    wrun_do(&w, "wcount", e, 2);
     CHECK_EXIT(&w.r, 0);
     CU_ASSERT_FATAL(w.report && w.have_grids && w.a.ok);
     const char *p = strstr(w.report, "\"workers\": {");
@@ -2075,8 +2158,10 @@ int main(int argc, char **argv)
     }
     if (want_suite(only, "determinism")) {
         CU_pSuite s = CU_add_suite("determinism", NULL, NULL);
-        if (s)
-            CU_add_test(s, "two runs give the same atom -> grid map", test_determinism);
+        if (s) {
+            CU_add_test(s, "threads = 1 and 2 give the same plan and digest", test_determinism);
+            CU_add_test(s, "the safety cap is reported", test_time_cap);
+        }
     }
     if (want_suite(only, "atomic")) {
         CU_pSuite s = CU_add_suite("atomic", NULL, NULL);
