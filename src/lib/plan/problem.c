@@ -48,7 +48,7 @@ void gp_plan_template(const gp_config *cfg, gp_part_problem *p)
  * budgets". */
 #define BUDGET_RUN 5e6
 #define BUDGET_BASE 2e5
-#define BUDGET_ATOM 5e3
+#define BUDGET_ATOM 4e3
 
 double gp_plan_budgets(const gp_config *cfg, const gp_dataset *ds, double *whole)
 {

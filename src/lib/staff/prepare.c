@@ -9,8 +9,8 @@
 #include "staff/staff.h"
 
 /* The worker programs' budget for effort 1: a base and a share per column. */
-#define BUDGET_BASE 1e6
-#define BUDGET_COLUMN 1e3
+#define BUDGET_BASE 5e5
+#define BUDGET_COLUMN 100
 
 double gp_staff_budget(const gp_config *cfg, int cols)
 {
