@@ -50,7 +50,7 @@ static void order_by(const double *key, int n, int *order)
 }
 
 /* The second pass: what the first left of the run's budget, to the open
- * communities by their gap times their budget. */
+ * communities by their gap (at most 10 %) times their budget. */
 static gp_status second(gp_ctx *ctx, const gp_config *cfg, gp_job *jobs, const double *whole, int n)
 {
     double pool = 0, weight = 0;
