@@ -22,6 +22,7 @@ static void test_errors(void)
         {BASE "[grid]\ncount = 2..x\n", GP_ERR_SCENARIO, {"t.ini:5:", "not a grid count", NULL}},
         {BASE "[solver]\ntime_limit = fast\n", GP_ERR_SCENARIO, {"t.ini:5:", "time_limit = fast", "not a number"}},
         {BASE "[solver]\ngap = 2\n", GP_ERR_SCENARIO, {"t.ini:5:", "out of range", NULL}},
+        {BASE "[solver]\neffort = 0\n", GP_ERR_SCENARIO, {"t.ini:5:", "effort = 0", "out of range"}},
         {BASE "[solver]\nthreads = 1.5\n", GP_ERR_SCENARIO, {"t.ini:5:", "not a whole number", NULL}},
         {BASE "[atoms]\nmode = blocks\n", GP_ERR_SCENARIO, {"t.ini:5:", "not one of units|cells", NULL}},
         {BASE "[atoms]\nmode = cells\n", GP_ERR_SCENARIO, {"t.ini:5:", "needs size = METRES", NULL}},
