@@ -60,7 +60,7 @@ int main(int argc, char **argv)
     p.primary = GP_A_POP;
     p.w_balance = 1, p.w_compact = 0.5, p.seed = 1;
     gp_part_result r;
-    gp_work hw = gp_work_new(INFINITY, 0);
+    gp_work hw = gp_work_new(NULL, INFINITY, 0);
     if (gp_partition(&p, &hw, &r) != GP_OK || !r.feasible) {
         fprintf(stderr, "bench_contiguity: no start within the bounds\n");
         return 1;
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
         double obj, bound, t0 = gp_now();
         bool improved, stopped;
         /* a race against the clock: no work limit, the time as the cap */
-        gp_work w = gp_work_new(INFINITY, t0 + seconds);
+        gp_work w = gp_work_new(NULL, INFINITY, t0 + seconds);
         st = (f ? gp_model_solve_flow : gp_model_solve)(ctx, &p, k, grid, &w, 1e-4, &obj, &bound, &improved,
                                                         &stopped);
         double t = gp_now() - t0;

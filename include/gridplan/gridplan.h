@@ -37,7 +37,8 @@ typedef enum gp_status {
     GP_ERR_SOLVER = 10,    /* the solver failed (not: infeasible) */
     GP_ERR_INFEASIBLE = 11,/* bounds cannot be met in some community */
     GP_ERR_OUTPUT = 12,    /* the output cannot be written */
-    GP_ERR_INTERNAL = 13   /* a bug in gridplan: please report it */
+    GP_ERR_INTERNAL = 13,  /* a bug in gridplan: please report it */
+    GP_ERR_CANCELLED = 14  /* the caller cancelled the call: nothing was written */
 } gp_status;
 
 /* Short English description of a status; never NULL, static storage. */
@@ -87,6 +88,28 @@ void gp_ctx_set_log(gp_ctx *ctx, gp_log_fn fn, void *user, gp_log_level max_leve
 /* Detail of the last error reported on ctx ("" if none); valid until the
  * next call on ctx. */
 const char *gp_ctx_errmsg(const gp_ctx *ctx);
+
+/* Cancelling a call.
+ *
+ * gp_ctx_cancel() asks the call running on ctx (gp_run, gp_validate, ...)
+ * to stop: every stage checks between steps, the searches stop at their
+ * next step (GLPK's branch-and-cut through its callback) and the worker
+ * threads take no new job, so the call returns GP_ERR_CANCELLED within
+ * about a second, having removed whatever it had begun to write; a
+ * previous output in the same place is left as it was. It only stores a
+ * flag, so it may be called from any thread and from a signal handler
+ * (it is async-signal-safe). The request stays until gp_ctx_set_cancel()
+ * is called: a call made on a cancelled context returns GP_ERR_CANCELLED
+ * at once.
+ *
+ * gp_ctx_set_cancel() installs a function polled during a call, a few
+ * times a second, always on the thread that made the call (like the log
+ * callback), so that a host can tie it to its own cancel button; a
+ * nonzero return cancels as gp_ctx_cancel() does. fn may be NULL. It also
+ * clears an earlier request. */
+typedef int (*gp_cancel_fn)(void *user);
+void gp_ctx_cancel(gp_ctx *ctx);
+void gp_ctx_set_cancel(gp_ctx *ctx, gp_cancel_fn fn, void *user);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
 /* gridplan command-line tool: a thin layer over the public API. */
 #include <gridplan/gridplan.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -51,10 +52,43 @@ static const char USAGE[] =
     "\n"
     "exit codes: 0 success, 1 internal error, 2 bad command line, 3 bad scenario file,\n"
     "4 bad or unreadable input data, 5 bounds not met in some community (results\n"
-    "written, marked infeasible), 6 output cannot be written.\n"
+    "written, marked infeasible), 6 output cannot be written, 129/130/143 stopped\n"
+    "by SIGHUP/SIGINT/SIGTERM (nothing written; a second signal ends it at once).\n"
     "See docs/scenario.md for the scenario file and docs/report.md for the outputs.\n";
 
 static int verbosity = 1; /* 0 quiet, 1 normal, 2 verbose */
+
+/* SIGINT, SIGTERM and SIGHUP cancel the run through the library, which
+ * stops within about a second and removes what it had begun to write; a
+ * second signal ends the process at once, as a user pressing Ctrl-C twice
+ * expects. */
+static gp_ctx *volatile signal_ctx;
+static volatile sig_atomic_t signal_caught;
+
+static void on_signal(int sig)
+{
+    if (signal_caught) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    signal_caught = sig;
+    if (signal_ctx)
+        gp_ctx_cancel(signal_ctx); /* async-signal-safe: stores a flag */
+}
+
+static void catch_signals(gp_ctx *ctx)
+{
+    signal_ctx = ctx;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
 
 static void on_log(void *user, gp_log_level level, const char *msg)
 {
@@ -81,6 +115,12 @@ static int exit_code(gp_status st)
 
 static int report_error(gp_ctx *ctx, gp_status st)
 {
+    if (st == GP_ERR_CANCELLED && signal_caught) {
+        int sig = signal_caught;
+        fprintf(stderr, "gridplan: stopped by %s: %s\n",
+                sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP", gp_ctx_errmsg(ctx));
+        return 128 + sig;
+    }
     const char *detail = gp_ctx_errmsg(ctx);
     fprintf(stderr, "gridplan: error: %s\n", detail[0] ? detail : gp_strerror(st));
     return exit_code(st);
@@ -397,6 +437,7 @@ int main(int argc, char **argv)
     }
     gp_ctx_set_log(ctx, on_log, NULL,
                    verbosity == 0 ? GP_LOG_ERROR : verbosity == 1 ? GP_LOG_INFO : GP_LOG_DEBUG);
+    catch_signals(ctx);
     int rc;
     if (is_int) {
         io.source = pos[0];
@@ -408,6 +449,7 @@ int main(int argc, char **argv)
     } else {
         rc = cmd_run(ctx, pos[0], out, is_val);
     }
+    signal_ctx = NULL;
     gp_ctx_destroy(ctx);
     return rc;
 }

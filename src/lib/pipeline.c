@@ -160,9 +160,13 @@ static gp_status stage_write(run *r)
     if (r->written.n_repaired)
         gp_log(r->ctx, GP_LOG_INFO, "%d polygons needed repair to be valid in %s", r->written.n_repaired,
                r->out.crs_name);
+    if (gp_stopped(r->ctx))
+        return GP_ERR_CANCELLED;
     if ((st = gp_outdir_create(r->ctx, &r->dir)) ||
         (st = gp_write_layers(r->ctx, &r->ds, &r->plan, &r->out, &r->written, r->dir.tmp)))
         return st;
+    if (gp_stopped(r->ctx))
+        return GP_ERR_CANCELLED;
     return gp_write_assignments(r->ctx, &r->ds, &r->plan, r->dir.tmp);
 }
 
@@ -187,7 +191,13 @@ static gp_status run_stages(run *r, const stage *stages)
     gp_status st = GP_OK;
     for (const stage *s = stages; s->fn && !st; s++) {
         r->t = gp_now();
-        st = s->fn(r);
+        /* a cancel request is honoured between stages, and within the long
+         * ones; the commit itself is never cut in half */
+        if (gp_stopped(r->ctx) || (st = s->fn(r)) == GP_ERR_CANCELLED) {
+            char where[64];
+            snprintf(where, sizeof where, "in stage %s", s->name);
+            st = gp_cancelled(r->ctx, where);
+        }
         gp_log(r->ctx, GP_LOG_DEBUG, "stage %s: %s (%.2f s)", s->name, st ? gp_strerror(st) : "done",
                gp_now() - r->t);
     }
@@ -360,6 +370,8 @@ static gp_status tessellate(gp_ctx *ctx, const gp_scenario *sc, const char *out_
     run_init(&r, ctx, sc);
     char *tmp = NULL;
     gp_status st = run_stages(&r, PREPARE);
+    if (!st && gp_stopped(ctx))
+        st = gp_cancelled(ctx, "before the atoms were written");
     if (!st) {
         size_t len = strlen(out_path) + 32;
         if (!(tmp = malloc(len)))

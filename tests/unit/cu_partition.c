@@ -70,7 +70,7 @@ static gp_part_problem problem(const lattice *L)
 /* The heuristic with a budget it never reaches here. */
 static gp_status partition(const gp_part_problem *p, gp_part_result *r)
 {
-    gp_work w = gp_work_new(1e9, 0);
+    gp_work w = gp_work_new(NULL, 1e9, 0);
     return gp_partition(p, &w, r);
 }
 
@@ -78,7 +78,7 @@ static gp_status partition(const gp_part_problem *p, gp_part_result *r)
 static gp_work *plenty(void)
 {
     static _Thread_local gp_work w;
-    w = gp_work_new(1e10, 0);
+    w = gp_work_new(NULL, 1e10, 0);
     return &w;
 }
 
@@ -241,7 +241,7 @@ static void test_budget(void)
     gp_part_problem p = problem(&L);
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
     gp_part_result r;
-    gp_work w = gp_work_new(1, 0);
+    gp_work w = gp_work_new(NULL, 1, 0);
     CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &w, &r), GP_OK);
     check_plan(&p, &r);
     if (!r.feasible)
@@ -255,7 +255,7 @@ static void test_budget(void)
     p = problem(&L);
     p.lo[GP_A_HH] = 300, p.hi[GP_A_HH] = 500;
     gp_part_result a, b;
-    gp_work wa = gp_work_new(2e4, 0), wb = gp_work_new(2e4, 0);
+    gp_work wa = gp_work_new(NULL, 2e4, 0), wb = gp_work_new(NULL, 2e4, 0);
     CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &wa, &a), GP_OK);
     CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &wb, &b), GP_OK);
     CU_ASSERT_EQUAL(a.k, b.k);
@@ -695,7 +695,7 @@ static void test_lns(void)
         int *start = malloc((size_t)L.n * sizeof *start);
         gp_lns_stats st, st2;
         memcpy(start, r.grid, (size_t)L.n * sizeof *start);
-        gp_work w = gp_work_new(3e7, 0), w2 = gp_work_new(3e7, 0);
+        gp_work w = gp_work_new(NULL, 3e7, 0), w2 = gp_work_new(NULL, 3e7, 0);
         CU_ASSERT_EQUAL_FATAL(gp_model_lns(ctx, &p, r.k, r.grid, &w, &after, &st), GP_OK);
         printf("\n  %s: objective %.2f -> %.2f, %d sub-models, %d better, %d out of their budget, %.0f units",
                with_locks ? "locks" : "no locks", before, after, st.solved, st.improved, st.stopped, w.used);

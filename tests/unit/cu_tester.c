@@ -18,6 +18,7 @@ static const suite_entry SUITES[] = {
     {"glpk", register_glpk_suite},
     {"realdata", register_realdata_suite},
     {"locale", register_locale_suite},
+    {"cancel", register_cancel_suite},
 };
 
 int main(int argc, char **argv)

@@ -12,6 +12,7 @@ void register_load_suite(void);
 void register_glpk_suite(void);
 void register_realdata_suite(void);
 void register_locale_suite(void);
+void register_cancel_suite(void);
 
 /* Adds a suite with its tests; NULL-terminated list of {name, fn}. */
 typedef struct { const char *name; CU_TestFunc fn; } cu_case;

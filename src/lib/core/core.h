@@ -8,6 +8,7 @@
 
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +33,18 @@ struct gp_ctx {
     gp_logbuf *logbuf;           /* non-NULL: messages go here instead of log_fn */
     char errmsg[2048];
     char geos_msg[512];
+    atomic_int stop_flag;        /* a cancel request (the root context's) */
+    atomic_int *stop;            /* the flag that counts: the root's, also in children */
+    gp_cancel_fn cancel_fn;      /* polled on the caller's thread (root only) */
+    void *cancel_user;
 };
+
+/* True once the call on ctx (or on the context it is a child of) has been
+ * cancelled; on the caller's thread it also polls the host's cancel
+ * function. Cheap: call it in any loop that may run long. */
+bool gp_stopped(gp_ctx *ctx);
+/* GP_ERR_CANCELLED with a message that names where the run stopped. */
+gp_status gp_cancelled(gp_ctx *ctx, const char *where);
 
 /* Records the detail of an error and returns status, so that callers can
  * write `return gp_fail(ctx, GP_ERR_INPUT, "...", ...)`. */

@@ -28,6 +28,7 @@ const char *gp_strerror(gp_status status)
     case GP_ERR_INFEASIBLE: return "bounds cannot be met";
     case GP_ERR_OUTPUT: return "output cannot be written";
     case GP_ERR_INTERNAL: return "internal error";
+    case GP_ERR_CANCELLED: return "cancelled";
     }
     return "unknown status";
 }
@@ -65,6 +66,8 @@ gp_status gp_ctx_create(gp_ctx **out)
     GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_msg_handler, ctx);
     GEOSContext_setNoticeMessageHandler_r(ctx->geos, NULL, NULL);
     ctx->log_max = GP_LOG_WARN;
+    atomic_init(&ctx->stop_flag, 0);
+    ctx->stop = &ctx->stop_flag;
     *out = ctx;
     return GP_OK;
 }
@@ -89,6 +92,44 @@ void gp_ctx_set_log(gp_ctx *ctx, gp_log_fn fn, void *user, gp_log_level max_leve
 const char *gp_ctx_errmsg(const gp_ctx *ctx) { return ctx ? ctx->errmsg : ""; }
 
 const char *gp_geos_lastmsg(gp_ctx *ctx) { return ctx->geos_msg; }
+
+void gp_ctx_cancel(gp_ctx *ctx)
+{
+    if (ctx)
+        atomic_store(ctx->stop, 1); /* lock-free: safe in a signal handler */
+}
+
+void gp_ctx_set_cancel(gp_ctx *ctx, gp_cancel_fn fn, void *user)
+{
+    if (!ctx)
+        return;
+    ctx->cancel_fn = fn;
+    ctx->cancel_user = user;
+    atomic_store(ctx->stop, 0);
+}
+
+bool gp_stopped(gp_ctx *ctx)
+{
+    if (atomic_load_explicit(ctx->stop, memory_order_relaxed))
+        return true;
+    /* the host's function only on its own thread, and a few times a second */
+    if (ctx->cancel_fn && ctx->stop == &ctx->stop_flag && !ctx->logbuf) {
+        static _Thread_local double next;
+        double t = gp_now();
+        if (t >= next) {
+            next = t + 0.1;
+            if (ctx->cancel_fn(ctx->cancel_user))
+                atomic_store(ctx->stop, 1);
+        }
+    }
+    return atomic_load(ctx->stop) != 0;
+}
+
+gp_status gp_cancelled(gp_ctx *ctx, const char *where)
+{
+    return gp_fail(ctx, GP_ERR_CANCELLED, "cancelled %s: nothing was written, and a previous output in the same "
+                   "place is as it was", where);
+}
 
 gp_status gp_fail(gp_ctx *ctx, gp_status status, const char *fmt, ...)
 {
@@ -131,8 +172,10 @@ void gp_log(gp_ctx *ctx, gp_log_level level, const char *fmt, ...)
 gp_status gp_ctx_create_child(const gp_ctx *parent, gp_ctx **out)
 {
     gp_status st = gp_ctx_create(out);
-    if (st == GP_OK)
+    if (st == GP_OK) {
         gp_ctx_set_log(*out, parent->log_fn, parent->log_user, parent->log_max);
+        (*out)->stop = parent->stop;
+    }
     return st;
 }
 

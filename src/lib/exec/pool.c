@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec/exec.h"
@@ -16,7 +17,9 @@ typedef struct pool {
     void (*job)(gp_ctx *tctx, int i, void *user);
     void *user;
     gp_logbuf *logs;             /* per job */
+    int running;                 /* threads not yet done */
     pthread_mutex_t mu;
+    pthread_cond_t done;
 } pool;
 
 typedef struct worker {
@@ -33,8 +36,8 @@ static void *work(void *arg)
         pthread_mutex_lock(&pl->mu);
         int i = pl->next++;
         pthread_mutex_unlock(&pl->mu);
-        if (i >= pl->n)
-            break;
+        if (i >= pl->n || gp_stopped(w->tctx))
+            break; /* a cancelled call takes no new job */
         if (pl->order)
             i = pl->order[i];
         w->tctx->logbuf = &pl->logs[i];
@@ -44,6 +47,10 @@ static void *work(void *arg)
     }
     glp_free_env(); /* this thread's GLPK environment, on this thread */
     gp_locale_leave(loc);
+    pthread_mutex_lock(&pl->mu);
+    pl->running--;
+    pthread_cond_signal(&pl->done);
+    pthread_mutex_unlock(&pl->mu);
     return NULL;
 }
 
@@ -69,14 +76,35 @@ gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, const int *order,
     int started = 0;
     if (!st) {
         pthread_mutex_init(&pl.mu, NULL);
+        pthread_cond_init(&pl.done, NULL);
+        pl.running = (int)nt;
         for (long t = 0; t < nt; t++)
             if (pthread_create(&th[started], NULL, work, &w[started]) == 0)
                 started++;
+        /* the caller's thread waits, polling the host's cancel function
+         * (gp_stopped), which may only be called here */
+        pthread_mutex_lock(&pl.mu);
+        pl.running -= (int)nt - started;
+        while (pl.running > 0) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += 100000000L;
+            if (until.tv_nsec >= 1000000000L)
+                until.tv_sec++, until.tv_nsec -= 1000000000L;
+            pthread_cond_timedwait(&pl.done, &pl.mu, &until);
+            pthread_mutex_unlock(&pl.mu);
+            gp_stopped(ctx);
+            pthread_mutex_lock(&pl.mu);
+        }
+        pthread_mutex_unlock(&pl.mu);
         for (int t = 0; t < started; t++)
             pthread_join(th[t], NULL);
+        pthread_cond_destroy(&pl.done);
         pthread_mutex_destroy(&pl.mu);
         if (started == 0)
             st = gp_fail(ctx, GP_ERR_INTERNAL, "cannot start a worker thread: the system is out of threads");
+        else if (gp_stopped(ctx))
+            st = gp_cancelled(ctx, "while the jobs ran");
     }
     for (int i = 0; pl.logs && i < n; i++) {
         gp_logbuf_flush(ctx, &pl.logs[i]);

@@ -154,7 +154,7 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
     const gp_dataset *ds = j->ds;
     const gp_community *cm = &ds->comms[j->c];
     double t0 = gp_now();
-    j->work = gp_work_new(budget, time_limit > 0 ? t0 + time_limit : 0);
+    j->work = gp_work_new(tctx, budget, time_limit > 0 ? t0 + time_limit : 0);
     j->objective = j->bound = NAN;
     int n = cm->n_atoms;
     if (!gp_job_build(j) || n == 0)

@@ -28,10 +28,14 @@ typedef struct gp_work {
     bool capped;                 /* the deadline stopped something */
     double enough;               /* > 0: the heuristic stops here once a plan meets the
                                     bounds, and spends the rest only to find one */
+    const atomic_int *stop;      /* the context's cancel request (NULL: none): when set,
+                                    nothing is left, so every search stops at its next step */
 } gp_work;
-/* A budget of limit units with a safety cap at deadline. */
-gp_work gp_work_new(double limit, double deadline);
-/* Units left: 0 once the limit is reached or the deadline passed. */
+/* A budget of limit units with a safety cap at deadline, stopped early by
+ * ctx's cancel request (see gp_ctx_cancel). */
+gp_work gp_work_new(gp_ctx *ctx, double limit, double deadline);
+/* Units left: 0 once the limit is reached, the deadline passed or the
+ * call was cancelled. */
 double gp_work_left(const gp_work *w);
 /* Spends units; false when nothing is left after. */
 bool gp_work_spend(gp_work *w, double units);

@@ -7,14 +7,14 @@
 
 #include "solve/solve.h"
 
-gp_work gp_work_new(double limit, double deadline)
+gp_work gp_work_new(gp_ctx *ctx, double limit, double deadline)
 {
-    return (gp_work){limit, 0, deadline > 0 ? deadline : INFINITY, false, 0};
+    return (gp_work){limit, 0, deadline > 0 ? deadline : INFINITY, false, 0, ctx ? ctx->stop : NULL};
 }
 
 double gp_work_left(const gp_work *w)
 {
-    if (w->capped)
+    if (w->capped || (w->stop && atomic_load_explicit(w->stop, memory_order_relaxed)))
         return 0;
     return w->used < w->limit ? w->limit - w->used : 0;
 }
@@ -30,7 +30,7 @@ bool gp_work_spend(gp_work *w, double units)
 gp_work gp_work_part(const gp_work *w, double units)
 {
     double left = gp_work_left(w);
-    return (gp_work){units < left ? units : left, 0, w->deadline, w->capped, 0};
+    return (gp_work){units < left ? units : left, 0, w->deadline, w->capped, 0, w->stop};
 }
 
 void gp_work_join(gp_work *w, const gp_work *part)

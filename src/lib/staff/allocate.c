@@ -146,7 +146,7 @@ static gp_status alloc_model(gp_ctx *ctx, void *user)
                     gp_mip_coef(m, r, n[q * nc + c], 1);
     }
     gp_mip_out mo;
-    gp_work budget = gp_work_new(gp_staff_budget(cfg, glp_get_num_cols(m->lp)),
+    gp_work budget = gp_work_new(ctx, gp_staff_budget(cfg, glp_get_num_cols(m->lp)),
                             cfg->workers.time_limit > 0 ? gp_now() + cfg->workers.time_limit : 0);
     gp_status st = gp_mip_solve(ctx, m, &budget, cfg->solver.gap, true, &mo);
     ds->alloc_seconds = mo.seconds;

@@ -306,7 +306,7 @@ static gp_status assign_model(gp_ctx *ctx, void *user)
         return GP_ERR_NOMEM;
     }
     gp_mip_out mo;
-    gp_work budget = gp_work_new(gp_staff_budget(cfg, glp_get_num_cols(m->lp)),
+    gp_work budget = gp_work_new(ctx, gp_staff_budget(cfg, glp_get_num_cols(m->lp)),
                             cfg->workers.time_limit > 0 ? gp_now() + cfg->workers.time_limit : 0);
     gp_status st = gp_mip_solve(ctx, m, &budget, cfg->solver.gap, false, &mo);
     cm->wseconds = mo.seconds;
