@@ -18,7 +18,8 @@ typedef struct gp_run_summary {
     int units;              /* input units read */
     int atoms;
     int communities;
-    int communities_infeasible; /* communities whose bounds were not met */
+    int communities_infeasible; /* communities whose bounds were not met: proven
+                                   infeasible, or no plan found (below) */
     int grids;
     int cases;              /* case points read */
     int cases_unmatched;    /* case points outside every atom */
@@ -39,6 +40,8 @@ typedef struct gp_run_summary {
     double workload_per_fte_ratio_before; /* max/min over workers with work, */
     double workload_per_fte_ratio_after;  /* or -1 when unknown */
     double elapsed_s;
+    int communities_not_found; /* of communities_infeasible: no plan found within
+                                  the work budget, none proven impossible */
 } gp_run_summary;
 
 /* Runs the whole pipeline for a scenario: load, project, atomize, attach

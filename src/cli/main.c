@@ -159,8 +159,11 @@ static void print_summary(const gp_run_summary *s, bool wrote)
             }
         }
     }
-    printf("communities    %d within bounds, %d infeasible\n", s->communities - s->communities_infeasible,
-           s->communities_infeasible);
+    printf("communities    %d within bounds, %d infeasible", s->communities - s->communities_infeasible,
+           s->communities_infeasible - s->communities_not_found);
+    if (s->communities_not_found)
+        printf(", %d with no plan found (raise [solver] effort)", s->communities_not_found);
+    printf("\n");
     if (wrote)
         printf("output         %s/{grids.gpkg, atoms.gpkg, %sreport.json, report.html}\n", s->output_dir,
                s->workers > 0 ? "assignments.csv, " : "");

@@ -223,10 +223,12 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
     sm->grid_households_min = sm->grid_households_max = -1;
     sm->grid_population_min = sm->grid_population_max = -1;
     sm->communities_infeasible = 0;
-    for (int c = 0; c < ds->n_comms; c++)
-        sm->communities_infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
+    for (int c = 0; c < ds->n_comms; c++) {
+        sm->communities_infeasible += gp_comm_unmet(ds->comms[c].status);
+        sm->communities_not_found += ds->comms[c].status == GP_CS_NOT_FOUND;
+    }
     for (int g = 0; plan && g < plan->n_grids; g++) {
-        if (ds->comms[plan->grids[g].community].status == GP_CS_INFEASIBLE || plan->grids[g].dedicated)
+        if (gp_comm_unmet(ds->comms[plan->grids[g].community].status) || plan->grids[g].dedicated)
             continue;
         double h = plan->grids[g].v[GP_A_HH], p = plan->grids[g].v[GP_A_POP];
         if (sm->grid_households_min < 0 || h < sm->grid_households_min)
@@ -348,12 +350,16 @@ static gp_status run_all(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *sum
         snprintf(summary->output_dir, sizeof summary->output_dir, "%s", r.dir.dir);
         summary->elapsed_s = gp_now() - r.t0;
     }
-    int infeasible = 0;
-    for (int c = 0; c < ds->n_comms; c++)
+    int infeasible = 0, not_found = 0;
+    for (int c = 0; c < ds->n_comms; c++) {
         infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
-    if (st == GP_OK && infeasible)
-        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities could not meet the bounds; their best plans are "
-                     "written and marked infeasible in report.json", infeasible, ds->n_comms);
+        not_found += ds->comms[c].status == GP_CS_NOT_FOUND;
+    }
+    if (st == GP_OK && infeasible + not_found)
+        st = gp_fail(ctx, GP_ERR_INFEASIBLE, "%d of %d communities could not meet the bounds (%d proven infeasible, "
+                     "%d with no plan found within the work budget%s); their best plans are written and marked in "
+                     "report.json with the reason", infeasible + not_found, ds->n_comms, infeasible, not_found,
+                     not_found ? ": a larger [solver] effort may find one" : "");
     else if (st == GP_OK && staffing_problems(ds))
         st = gp_fail(ctx, GP_ERR_INFEASIBLE, "the workers cannot staff every grid within capacity (%s); the "
                      "assignment is written and the problems are listed under workers in report.json",

@@ -195,6 +195,7 @@ static void test_diagnoses(void)
     p.lo[GP_A_HH] = total + 100, p.hi[GP_A_HH] = total + 500;
     CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
     CU_ASSERT(!r.feasible);
+    CU_ASSERT(r.proven); /* counted, not searched */
     snprintf(want, sizeof want, "the community has %g households, below the %g minimum", total, total + 100);
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, want));
     CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "merge it with a neighbour or lower the bound"));
@@ -244,8 +245,11 @@ static void test_budget(void)
     gp_work w = gp_work_new(NULL, 1, 0);
     CU_ASSERT_EQUAL_FATAL(gp_partition(&p, &w, &r), GP_OK);
     check_plan(&p, &r);
-    if (!r.feasible)
+    if (!r.feasible) {
         CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "work budget"));
+        CU_ASSERT(!r.proven); /* nothing found is not a proof */
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "raise [solver] effort"));
+    }
     CU_ASSERT(!w.capped);
     gp_part_result_free(&r);
     lattice_free(&L);
@@ -262,6 +266,44 @@ static void test_budget(void)
     CU_ASSERT_EQUAL(memcmp(a.grid, b.grid, (size_t)L.n * sizeof *a.grid), 0);
     CU_ASSERT_EQUAL(wa.used, wb.used);
     gp_part_result_free(&a), gp_part_result_free(&b);
+    lattice_free(&L);
+}
+
+/* "Infeasible" only when proven: on a line of three atoms (5, 2, 5
+ * households) with grids of 6..7, two grids pass the count check but no
+ * split works, contiguous or not: the heuristic finds nothing and says it
+ * is not a proof; branch and cut from no plan proves it (bound +inf). With
+ * grids of 5..7 branch and cut from no plan finds the one that works. */
+static void test_proof(void)
+{
+    lattice L;
+    lattice_make(&L, 3, 1, 1);
+    L.v[0][GP_A_HH] = 5, L.v[1][GP_A_HH] = 2, L.v[2][GP_A_HH] = 5;
+    gp_part_problem p = problem(&L);
+    p.lo[GP_A_HH] = 6, p.hi[GP_A_HH] = 7;
+    gp_part_result r;
+    CU_ASSERT_EQUAL_FATAL(partition(&p, &r), GP_OK);
+    CU_ASSERT(!r.feasible);
+    CU_ASSERT(!r.proven);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.reason, "none was proven impossible"));
+    gp_ctx *ctx;
+    CU_ASSERT_FATAL(gp_ctx_create(&ctx) == GP_OK);
+    int grid[3] = {0, 0, 0};
+    double obj, bound;
+    bool better, stopped;
+    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, 2, grid, plenty(), 0, &obj, &bound, &better, &stopped), GP_OK);
+    CU_ASSERT(!better);
+    CU_ASSERT(!stopped);
+    CU_ASSERT(bound == INFINITY);
+    gp_part_result_free(&r);
+
+    p.lo[GP_A_HH] = 5;
+    int g2[3] = {0, 0, 0}; /* one grid: not a start for two */
+    CU_ASSERT_EQUAL(gp_model_solve(ctx, &p, 2, g2, plenty(), 0, &obj, &bound, &better, &stopped), GP_OK);
+    CU_ASSERT(better);
+    CU_ASSERT(gp_part_check(&p, g2, 2));
+    CU_ASSERT(g2[0] != g2[2]);
+    gp_ctx_destroy(ctx);
     lattice_free(&L);
 }
 
@@ -736,6 +778,7 @@ void register_partition_suite(void)
                                     {"deterministic", test_deterministic},
                                     {"infeasibility diagnoses", test_diagnoses},
                                     {"work budget", test_budget},
+                                    {"infeasible only when proven", test_proof},
                                     {"model bound below the optimum", test_bound},
                                     {"branch and cut proves the brute-force optimum", test_exact},
                                     {"Lagrangian bound below the LP bound", test_lagrange},

@@ -14,6 +14,7 @@ const char *gp_comm_status_name(int status)
     case GP_CS_OPTIMAL: return "optimal";
     case GP_CS_INFEASIBLE: return "infeasible";
     case GP_CS_TIME_CAPPED: return "time_capped";
+    case GP_CS_NOT_FOUND: return "not_found";
     default: return "pending";
     }
 }

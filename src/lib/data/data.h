@@ -58,14 +58,19 @@ typedef struct gp_community {
     char wreason[512];           /* why the assignment misses a rule, with a fix */
 } gp_community;
 
-enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_CAPPED };
+enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_CAPPED,
+                      GP_CS_NOT_FOUND };
 /* "optimal" (within [solver] gap of the proven bound), "feasible" (within
  * bounds; the work budget ran out before the gap was proven),
  * "time_capped" (within bounds, but the safety cap [solver] time_limit cut
- * the search short: the plan may not reproduce) or "infeasible", as
+ * the search short: the plan may not reproduce), "infeasible" (proven: no
+ * plan can meet the bounds) or "not_found" (no plan within the bounds was
+ * found within the work budget, and none was proven impossible), as
  * written in report.json and the grids layer; "pending" for a status not
  * set. */
 const char *gp_comm_status_name(int status);
+/* The bounds were not met: infeasible or not_found. */
+static inline bool gp_comm_unmet(int status) { return status == GP_CS_INFEASIBLE || status == GP_CS_NOT_FOUND; }
 
 typedef struct gp_atom {
     char *id;

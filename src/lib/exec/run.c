@@ -115,7 +115,7 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
             if (isfinite(cm->gap))
                 snprintf(gap, sizeof gap, "gap %.1f%%", 100 * cm->gap);
             gp_log(ctx, GP_LOG_INFO, "community %d/%d '%s': %d atoms -> %d grids, %s, %s (%.2f s)", c + 1, n, cm->id,
-                   cm->n_atoms, cm->n_grids, cm->status == GP_CS_INFEASIBLE ? "INFEASIBLE" : "within bounds", gap,
+                   cm->n_atoms, cm->n_grids, gp_comm_unmet(cm->status) ? "BOUNDS NOT MET" : "within bounds", gap,
                    cm->seconds);
         }
         if (jobs)

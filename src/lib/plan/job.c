@@ -28,6 +28,7 @@ static int cmp_order(const void *pa, const void *pb)
  * what remains is the Lagrangian bound's should nothing else prove one. */
 #define SHARE_HEURISTIC 0.3
 #define SHARE_EXACT 0.8          /* branch and cut, or the LP when rebalancing */
+#define SHARE_FIND 0.5           /* the heuristic's most where branch and cut can prove */
 
 /* A debug line per step of the ladder: what it spent, in units and in
  * seconds (the ratio is what bench/run-budget calibrates). */
@@ -101,6 +102,55 @@ static void job_exact(gp_job *j, gp_ctx *tctx, double units)
     j->exact_done = !stopped && !isnan(b);
 }
 
+/* The heuristic found no plan within the bounds: branch and cut on the
+ * whole model, for each grid count the bounds allow, either finds one or
+ * proves there is none (its LP relaxation, or the whole tree, infeasible).
+ * Only a community small enough for the model gets this; the others stay
+ * "not found", never "infeasible", as nothing was proven. */
+static void job_prove(gp_job *j, gp_ctx *tctx)
+{
+    gp_part_result *res = &j->res;
+    int kmin, kmax, m = j->p.n;
+    char why[512];
+    if (!gp_part_count_range(&j->p, &kmin, &kmax, why, sizeof why) || m > GP_MODEL_SOLVE_ATOMS)
+        return;
+    int *grid = malloc((size_t)m * sizeof *grid);
+    if (!grid)
+        return;
+    bool all_proven = true;
+    for (int k = kmin; k <= kmax && k <= m && !res->feasible; k++) {
+        double cost = gp_model_lp_cost(&j->p);
+        if (k > GP_MODEL_SOLVE_GRIDS || cost > gp_work_left(&j->work)) {
+            all_proven = false;
+            break;
+        }
+        memcpy(grid, res->grid, (size_t)m * sizeof *grid); /* no start: the model ignores it */
+        double obj, b, t0 = gp_now();
+        bool better = false, stopped = false;
+        gp_work part = gp_work_part(&j->work, gp_work_left(&j->work) / (kmax - k + 1));
+        gp_status st = gp_model_solve(tctx, &j->p, k, grid, &part, j->p.gap, &obj, &b, &better, &stopped);
+        gp_work_join(&j->work, &part);
+        step_log(tctx, j, "branch and cut from no plan", &part, t0);
+        if (st == GP_OK && better) {
+            memcpy(res->grid, grid, (size_t)m * sizeof *grid);
+            res->k = k;
+            res->feasible = true;
+            res->violation = 0;
+            res->reason[0] = '\0';
+            j->search = "branch_and_cut";
+        } else if (st != GP_OK || !(b == INFINITY)) {
+            all_proven = false;
+        }
+    }
+    free(grid);
+    if (!res->feasible && all_proven) {
+        res->proven = true;
+        snprintf(res->reason, sizeof res->reason, "no plan can meet the bounds with %d..%d grids: branch and cut "
+                 "proved that no contiguous grids of that count stay within them; widen the bounds, allow "
+                 "another [grid] count, or split or merge units", kmin, kmax);
+    }
+}
+
 /* From the plan in j->res, within what is left of j->work: a search with
  * GLPK and a lower bound on its objective, so a gap (design.md, "The
  * model"). The second pass (again) goes where the first left a gap: branch
@@ -162,8 +212,10 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
     int m = j->p.n;
     if (m > 0) {
         gp_csr graph = gp_part_graph(&j->p);
-        /* a share of the budget, or all of it while no plan meets the bounds */
-        gp_work heur = gp_work_part(&j->work, budget);
+        /* a share of the budget, or all of it while no plan meets the
+         * bounds; half of it where branch and cut could then find one or
+         * prove there is none (job_prove) */
+        gp_work heur = gp_work_part(&j->work, m <= GP_MODEL_SOLVE_ATOMS ? SHARE_FIND * budget : budget);
         heur.enough = SHARE_HEURISTIC * budget;
         if (j->n_dedicated > 0 && !gp_csr_connected(&graph, NULL, 0)) {
             /* the dedicated grids cut the rest apart: say so, and write each
@@ -175,6 +227,7 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
             }
             j->res.k = gp_csr_components(&graph, j->res.grid);
             j->res.feasible = false;
+            j->res.proven = true;
             j->res.violation = INFINITY;
             snprintf(j->res.reason, sizeof j->res.reason, "the dedicated units cut the rest of the community into %d "
                      "separate parts, which no set of contiguous grids can join: unmark a dedicated unit or move "
@@ -189,6 +242,8 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
         j->res.k = 0;
         j->res.feasible = true;
     }
+    if (m > 0 && !j->res.feasible && !j->res.proven)
+        job_prove(j, tctx);
     if (m > 0 && j->res.feasible)
         job_ladder(j, tctx, false);
     j->seconds = gp_now() - t0;
@@ -272,7 +327,7 @@ gp_status gp_job_finish(gp_ctx *ctx, gp_job *j, gp_plan *plan, double gap_tol)
         gp_log(ctx, GP_LOG_WARN, "community '%s': %s", cm->id, cm->reason);
         return GP_OK;
     }
-    cm->status = !res->feasible ? GP_CS_INFEASIBLE : GP_CS_FEASIBLE;
+    cm->status = res->feasible ? GP_CS_FEASIBLE : res->proven ? GP_CS_INFEASIBLE : GP_CS_NOT_FOUND;
     if (res->feasible && isfinite(j->objective) && isfinite(j->bound)) {
         cm->gap = j->objective > 0 ? fmin(1, fmax(0, (j->objective - j->bound) / j->objective)) : 0;
         if (cm->gap <= gap_tol)

@@ -337,7 +337,8 @@ static void row_fill(const char *dir, const folder *f, gp_compare_row *r)
         json_object *cm = json_object_array_get_idx(cs, (size_t)c);
         json_object *stt = jget(cm, "status");
         r->communities_infeasible += stt && json_object_is_type(stt, json_type_string) &&
-                                     strcmp(json_object_get_string(stt), "infeasible") == 0;
+                                     (strcmp(json_object_get_string(stt), "infeasible") == 0 ||
+                                      strcmp(json_object_get_string(stt), "not_found") == 0);
         double g = jnum(jget(cm, "gap"));
         if (isfinite(g))
             r->max_gap = fmax(r->max_gap, g);

@@ -312,7 +312,7 @@ static int problem(FILE *f, const char *what, const char *id, const char *why)
 
 static const char *status_class(int st)
 {
-    return st == GP_CS_INFEASIBLE ? "bad" : st == GP_CS_TIME_CAPPED ? "warn" : "ok";
+    return gp_comm_unmet(st) ? "bad" : st == GP_CS_TIME_CAPPED ? "warn" : "ok";
 }
 
 gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
@@ -348,7 +348,7 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
             before[ds->atoms[i].existing] += ds->atoms[i].v[GP_A_WORK];
     int infeasible = 0;
     for (int c = 0; c < ds->n_comms; c++)
-        infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
+        infeasible += gp_comm_unmet(ds->comms[c].status);
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>gridplan report: ", f);
     gp_html_esc(f, cfg->path);
@@ -492,7 +492,7 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
     }
     for (int c = 0; c < ds->n_comms; c++) {
         const gp_community *cm = &ds->comms[c];
-        if (cm->status == GP_CS_INFEASIBLE)
+        if (gp_comm_unmet(cm->status))
             nw += problem(f, "Community ", cm->id, cm->reason);
         if (cm->wstatus == GP_CS_INFEASIBLE)
             nw += problem(f, "Workers of ", cm->id, cm->wreason);

@@ -140,15 +140,17 @@ gp_status gp_report_json(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
     for (int g = 0; g < plan->n_grids; g++)
         for (int a = 0; a < GP_NATTR; a++)
             gt[a] += plan->grids[g].v[a];
-    int infeasible = 0;
-    for (int c = 0; c < ds->n_comms; c++)
-        infeasible += ds->comms[c].status == GP_CS_INFEASIBLE;
-
+    int infeasible = 0, not_found = 0;
+    for (int c = 0; c < ds->n_comms; c++) {
+        infeasible += gp_comm_unmet(ds->comms[c].status);
+        not_found += ds->comms[c].status == GP_CS_NOT_FOUND;
+    }
     gp_json_kobj(&j, "totals");
     gp_json_kint(&j, "units", ds->n_units);
     gp_json_kint(&j, "atoms", ds->n_atoms);
     gp_json_kint(&j, "communities", ds->n_comms);
     gp_json_kint(&j, "communities_infeasible", infeasible);
+    gp_json_kint(&j, "communities_not_found", not_found);
     gp_json_kint(&j, "grids", plan->n_grids);
     for (int a = 0; a < GP_NATTR; a++) {
         gp_json_knum(&j, gp_attr_names[a], at[a]);

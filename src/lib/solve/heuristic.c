@@ -291,6 +291,7 @@ gp_status gp_partition(const gp_part_problem *p, gp_work *w, gp_part_result *res
             res->grid[i] = 0;
         res->k = 1;
         res->feasible = false;
+        res->proven = true;
         res->violation = INFINITY;
         return GP_OK;
     }
@@ -314,6 +315,7 @@ gp_status gp_partition(const gp_part_problem *p, gp_work *w, gp_part_result *res
                 res->grid[i] = 0;
             res->k = 1;
             res->feasible = false;
+            res->proven = true;
             res->violation = INFINITY;
             snprintf(res->reason, sizeof res->reason, "the units locked to '%s' are not contiguous, and a grid must "
                      "be: lock connected units only, or split the lock", p->lock_names ? p->lock_names[g] : "?");
@@ -359,12 +361,11 @@ out:
     res->k = best_k;
     res->violation = best_v;
     res->feasible = best_v <= 0;
-    if (!res->feasible)
+    if (!res->feasible) /* a search that found nothing, not a proof */
         snprintf(res->reason, sizeof res->reason,
-                 "no plan within the bounds was found with %d..%d grids%s (total violation %.3f of a bound): "
-                 "widen the bounds or split large units%s", kmin, kmax,
-                 gp_work_left(w) <= 0 ? " within the work budget" : "", best_v,
-                 gp_work_left(w) <= 0 ? ", or raise [solver] effort" : "");
+                 "no plan within the bounds was found with %d..%d grids within the work budget (the best misses "
+                 "them by %.3f of a bound), and none was proven impossible: raise [solver] effort, widen the "
+                 "bounds or split large units", kmin, kmax, best_v);
     return GP_OK;
 }
 

@@ -435,6 +435,8 @@ static gp_status bc_run(gp_ctx *ctx, void *user)
     } else if (rc == 0 && glp_get_status(lp) == GLP_OPT) {
         search.bound = glp_get_obj_val(lp); /* the LP's bound, and no budget left to branch */
         *j->stopped = true;
+    } else if (rc == 0 && glp_get_status(lp) == GLP_NOFEAS) {
+        search.bound = INFINITY; /* not even fractional grids meet the bounds: a proof */
     }
     *j->bound = isfinite(search.bound) || search.bound > 0 ? search.bound : NAN;
     gp_log(ctx, GP_LOG_DEBUG, "model: %d atoms, k = %d, branch and cut %s, %d contiguity cuts (%d at fractional "
@@ -480,6 +482,15 @@ static void warm_flows(const gp_part_problem *p, const int *grid, int k, const i
         d->stamp[i] = 0, d->mark[i] = 0;
 }
 
+/* True when grid is a plan of k grids, each contiguous and within bounds. */
+static bool grid_is_start(const gp_part_problem *p, const int *grid, int k)
+{
+    for (int i = 0; i < p->n; i++)
+        if (grid[i] < 0 || grid[i] >= k)
+            return false;
+    return gp_part_check(p, grid, k);
+}
+
 static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, gp_work *w, double gap_tol,
                        bool flow, double *objective, double *bound, bool *improved, bool *stopped)
 {
@@ -487,7 +498,10 @@ static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
     *bound = NAN;
     *improved = false;
     *stopped = n <= SOLVE_MAX_ATOMS && gp_work_left(w) <= 0;
-    *objective = gp_model_objective(p, grid, k);
+    /* a start that misses the bounds (or has another count) is no start:
+     * the search begins with no plan, and any it finds is better */
+    bool start = grid_is_start(p, grid, k);
+    *objective = start ? gp_model_objective(p, grid, k) : INFINITY;
     if (n > SOLVE_MAX_ATOMS || k < 1 || k > n || gp_work_left(w) <= 0)
         return GP_OK;
     bc_job j = {.p = p, .k = k, .grid = grid, .work = w, .gap_tol = gap_tol, .flow = flow,
@@ -499,14 +513,19 @@ static gp_status solve(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
     gp_status st = GP_OK;
     /* the warm start: each grid about its best centre atom */
     if (!gp_cuts_init(&j.d, p) || !j.warm || !j.bb || !best_centre ||
-        isnan(gp_model_centres(p, grid, k, best_centre))) {
+        (start && isnan(gp_model_centres(p, grid, k, best_centre)))) {
         st = GP_ERR_NOMEM;
         goto out;
     }
-    for (int i = 0; i < n; i++)
-        j.warm[i * n + best_centre[grid[i]] + 1] = 1;
-    if (flow)
-        warm_flows(p, grid, k, best_centre, &j.d, j.warm);
+    if (start) {
+        for (int i = 0; i < n; i++)
+            j.warm[i * n + best_centre[grid[i]] + 1] = 1;
+        if (flow)
+            warm_flows(p, grid, k, best_centre, &j.d, j.warm);
+    } else {
+        free(j.warm);
+        j.warm = NULL;
+    }
     st = gp_glpk_run(ctx, bc_run, &j);
 out:
     build_buf_free(j.bb);

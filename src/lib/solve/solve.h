@@ -84,6 +84,7 @@ typedef struct gp_part_result {
     int k;                        /* grids made */
     int *grid;                    /* n entries, 0..k-1; caller frees */
     bool feasible;                /* every grid within bounds */
+    bool proven;                  /* not feasible, and no plan can be: a proof, not a search */
     bool rebalanced;              /* the plan in force, adjusted (stability) */
     double violation;             /* total relative bound violation */
     char reason[512];             /* why infeasible, with a fix */
