@@ -132,6 +132,12 @@ static char *read_str(char *buf, int size, void *stream)
 static gp_status precheck(gp_ctx *ctx, const char *name, const char *text)
 {
     int line = 1;
+    /* a section opened twice would quietly add to the first: each section
+     * once, so that nobody wonders which bounds apply */
+    struct { const char *p; size_t len; int line; } sec[64];
+    int nsec = 0;
+    if (strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+        text += 3;
     for (const char *p = text; *p; line++) {
         const char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -146,6 +152,16 @@ static gp_status precheck(gp_ctx *ctx, const char *name, const char *text)
         if (ws > 0 && ws < len && p[ws] != ';' && p[ws] != '#')
             return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: line starts with spaces: write keys and sections at the "
                            "start of the line", name, line);
+        const char *close = len && p[0] == '[' ? memchr(p, ']', len) : NULL;
+        if (close) {
+            size_t sl = (size_t)(close - p - 1);
+            for (int i = 0; i < nsec; i++)
+                if (sec[i].len == sl && memcmp(sec[i].p, p + 1, sl) == 0)
+                    return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: section [%.*s] appears twice (first on line %d): "
+                                   "merge the two", name, line, (int)sl, p + 1, sec[i].line);
+            if (nsec < (int)(sizeof sec / sizeof sec[0]))
+                sec[nsec].p = p + 1, sec[nsec].len = sl, sec[nsec++].line = line;
+        }
         if (!e)
             break;
         p = e + 1;
