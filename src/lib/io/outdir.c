@@ -21,6 +21,30 @@ gp_status gp_outdir_begin(gp_ctx *ctx, const char *dir, gp_outdir *o)
     struct stat st;
     if (stat(o->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: exists and is not a folder: choose another [output] dir", o->dir);
+    /* the folder is made at the end of the run: say now, not after the
+     * search, when it cannot be (a file in the way, a read-only disk) */
+    char up[4096];
+    snprintf(up, sizeof up, "%s", o->dir);
+    for (;;) {
+        char *sl = strrchr(up, '/');
+        if (!sl)
+            snprintf(up, sizeof up, ".");
+        else if (sl == up)
+            up[1] = '\0';
+        else
+            *sl = '\0';
+        if (stat(up, &st) == 0 || (errno != ENOENT && errno != ENOTDIR) || strcmp(up, ".") == 0 || strcmp(up, "/") == 0)
+            break;
+    }
+    if (stat(up, &st) != 0)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create the output folder: %s: %s: choose another [output] dir "
+                       "(or --out)", o->dir, up, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create the output folder: %s is not a folder: choose another "
+                       "[output] dir (or --out)", o->dir, up);
+    if (access(up, W_OK | X_OK) != 0)
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create the output folder: cannot write in %s: %s: check its "
+                       "permissions, or choose another [output] dir (or --out)", o->dir, up, strerror(errno));
     return GP_OK;
 }
 
@@ -35,10 +59,17 @@ gp_status gp_outdir_create(gp_ctx *ctx, gp_outdir *o)
     snprintf(o->old, len, "%s.old-%ld", o->dir, (long)getpid());
     gp_rmtree(o->tmp);
     gp_status st = gp_mkdirs(ctx, o->tmp);
+    if (st == GP_ERR_OUTPUT) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", gp_ctx_errmsg(ctx));
+        return gp_fail(ctx, st, "%s: check the path and its permissions, or choose another [output] dir (or --out)",
+                       msg);
+    }
     if (st)
         return st;
     if (mkdir(o->tmp, 0777) != 0)
-        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s", o->tmp, strerror(errno));
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create folder: %s: check the path, its permissions and free "
+                       "space, or choose another [output] dir (or --out)", o->tmp, strerror(errno));
     return GP_OK;
 }
 

@@ -12,6 +12,9 @@
 
 #include "io/io.h"
 
+/* What to do when an output file cannot be written. */
+#define OUT_FIX "check free space and permissions, or choose another [output] dir (or --out)"
+
 /* The formats the layers can be written in. */
 struct gp_format {
     const char *name;            /* as [output] formats writes it, and the file extension */
@@ -109,7 +112,7 @@ static gp_status open_layer(gp_ctx *ctx, const gp_dataset *ds, const gp_output *
         return gp_fail(ctx, GP_ERR_OUTPUT, "GDAL has no %s driver", fmt->driver);
     o->ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
     if (!o->ds)
-        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, CPLGetLastErrorMsg());
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s: " OUT_FIX, path, CPLGetLastErrorMsg());
     const char *crs = out && out->crs_def ? out->crs_def : ds->crs;
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     if (OSRSetFromUserInput(srs, crs) != OGRERR_NONE) {
@@ -120,7 +123,8 @@ static gp_status open_layer(gp_ctx *ctx, const gp_dataset *ds, const gp_output *
     o->lyr = GDALDatasetCreateLayer(o->ds, name, srs, wkbMultiPolygon, (char **)fmt->layer_options);
     OSRDestroySpatialReference(srs);
     if (!o->lyr)
-        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create layer '%s': %s", path, name, CPLGetLastErrorMsg());
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create layer '%s': %s: " OUT_FIX, path, name,
+                       CPLGetLastErrorMsg());
     char **made = calloc((size_t)(nf + ne + 1), sizeof *made);
     if (!made)
         return GP_ERR_NOMEM;
@@ -137,7 +141,8 @@ static gp_status open_layer(gp_ctx *ctx, const gp_dataset *ds, const gp_output *
         OGRErr e = OGR_L_CreateField(o->lyr, fd, 0);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s'", path, fname);
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create field '%s': %s: " OUT_FIX, path, fname,
+                         CPLGetLastErrorMsg());
     }
     for (int i = 0; i < nf + ne; i++)
         free(made[i]);
@@ -155,7 +160,8 @@ static gp_status close_layer(gp_ctx *ctx, layer_out *o, gp_status st)
 {
     if (o->ds) {
         if (st == GP_OK && o->in_transaction && GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: commit failed: %s", o->path, CPLGetLastErrorMsg());
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: commit failed: %s: " OUT_FIX, o->path,
+                         CPLGetLastErrorMsg());
         GDALClose(o->ds);
     }
     if (o->wr)
@@ -219,7 +225,8 @@ static gp_status write_atoms(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
             OGR_F_SetFieldInteger(f, 11 + t, ds->case_counts[(size_t)i * nt + t]);
         st = put_geom(ctx, &o, f, w->atom[i]);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write atom %s: %s", path, a->id, CPLGetLastErrorMsg());
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write atom %s: %s: " OUT_FIX, path, a->id,
+                         CPLGetLastErrorMsg());
         OGR_F_Destroy(f);
     }
     return close_layer(ctx, &o, st);
@@ -268,7 +275,8 @@ static gp_status write_grids(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *p
             OGR_F_SetFieldInteger(f, 12 + t, gcount[(size_t)g * nt + t]);
         st = put_geom(ctx, &o, f, w->grid[g]);
         if (!st && OGR_L_CreateFeature(o.lyr, f) != OGRERR_NONE)
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write grid %s: %s", path, gr->id, CPLGetLastErrorMsg());
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot write grid %s: %s: " OUT_FIX, path, gr->id,
+                         CPLGetLastErrorMsg());
         OGR_F_Destroy(f);
     }
     return close_layer(ctx, &o, st);
