@@ -381,5 +381,22 @@ gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds)
     }
     GEOSSTRtree_destroy_r(h, tree);
     gp_ivec_free(&hv);
+    /* a grid that no atom falls in cannot be compared: name it */
+    bool *used = calloc((size_t)ds->n_existing, sizeof *used);
+    if (!used)
+        return GP_ERR_NOMEM;
+    for (int i = 0; i < ds->n_atoms; i++)
+        if (ds->atoms[i].existing >= 0)
+            used[ds->atoms[i].existing] = true;
+    int unused = 0;
+    for (int e = 0; e < ds->n_existing; e++)
+        if (!used[e] && ++unused <= 5)
+            gp_log(ctx, GP_LOG_WARN, "%s: grid '%s' of the plan in force covers no unit: it is left out of the "
+                   "comparison; is [input] existing_plan the plan of these communities?",
+                   ds->in_existing.path ? ds->in_existing.path : "existing_plan", ds->existing[e].id);
+    if (unused > 5)
+        gp_log(ctx, GP_LOG_WARN, "%s: %d grids of the plan in force cover no unit (the first 5 are named above)",
+               ds->in_existing.path ? ds->in_existing.path : "existing_plan", unused);
+    free(used);
     return GP_OK;
 }

@@ -133,8 +133,8 @@ gp_status gp_cases_attach(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds)
             gp_log(ctx, GP_LOG_INFO, "%d cases lie in no atom but inside a unit: they go to that unit's largest atom",
                    ds->n_cases_via_unit);
         if (ds->n_cases_unmatched)
-            gp_log(ctx, GP_LOG_WARN, "%d of %d cases lie outside every unit and community: they are counted in "
-                   "report.json, not in any grid", ds->n_cases_unmatched, ds->n_cases);
+            gp_log(ctx, GP_LOG_WARN, "%d of %d cases lie outside every unit and atom (outside the communities, or "
+                   "between units): they are counted in report.json, not in any grid", ds->n_cases_unmatched, ds->n_cases);
     }
     if (ds->n_case_types > 0) {
         ds->case_counts = calloc((size_t)ds->n_atoms * (size_t)ds->n_case_types, sizeof *ds->case_counts);

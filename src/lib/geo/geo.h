@@ -34,6 +34,9 @@ GEOSGeometry *gp_geom_polygonal(gp_ctx *ctx, GEOSGeometry *g);
 /* g made valid (takes ownership; NULL when nothing polygonal is left);
  * *repaired is set when it was not valid. */
 GEOSGeometry *gp_geom_repair(gp_ctx *ctx, GEOSGeometry *g, bool *repaired);
+/* The same, with GEOS's reason it was invalid ("Self-intersection[x y]")
+ * into why when it was repaired. */
+GEOSGeometry *gp_geom_repair_why(gp_ctx *ctx, GEOSGeometry *g, bool *repaired, char *why, size_t len);
 /* An STR-tree over n geometries, geometry i at first + i * stride bytes
  * (NULL ones left out); the geometries stay the caller's. NULL when GEOS
  * fails. */
@@ -44,6 +47,13 @@ void gp_tree_query(gp_ctx *ctx, GEOSSTRtree *t, const GEOSGeometry *g, gp_ivec *
 /* Index of the geometry nearest g (exact distance), -1 when the tree is
  * empty; geometry i at first + i * stride as given to gp_tree_build. */
 int gp_tree_nearest(gp_ctx *ctx, GEOSSTRtree *t, const void *first, size_t stride, const GEOSGeometry *g);
+
+/* Warns (naming both, up to 5 pairs) about polygons that overlap by more
+ * than 1 m2 and 1 % of the smaller: geometry i at first_geom + i * stride,
+ * its id the char * at first_id + i * stride; what: "units" or
+ * "communities". Returns the number of such pairs. */
+int gp_geom_warn_overlaps(gp_ctx *ctx, const char *path, const char *what, const void *first_geom,
+                          const void *first_id, size_t stride, int n);
 
 /* ---- atoms, counts, cases, graph ------------------------------------------- */
 

@@ -24,6 +24,7 @@ typedef struct gp_src {
     OGRLayerH lyr;
     char *srs_def;               /* WKT2 of the source CRS; NULL: a table without geometry */
     char srs_name[128];
+    bool zero_area;              /* the last polygon gp_src_geom gave as none had no area */
 } gp_src;
 
 /* Opens an [input] source with GDAL (CSV columns from the scenario); NULL
@@ -36,13 +37,23 @@ void gp_src_close(gp_src *s);
 /* The index of field f of the layer (-1 when f names none and need not be
  * there); an error naming the fields there are when it must be. */
 gp_status gp_src_field(gp_ctx *ctx, gp_src *s, const gp_cfg_field *f, int *idx);
-/* The label of a feature in messages: its id field's value, else its FID. */
+/* The label of a feature in messages: its id field's value, else (also
+ * when the value is not UTF-8) its FID. */
 void gp_src_label(OGRFeatureH f, int id_idx, char *buf, size_t len);
+/* Whether s is valid UTF-8. */
+bool gp_utf8_valid(const char *s);
+/* A text field of a feature into *out (NULL when idx < 0 or the field is
+ * unset or NULL; GDAL's buffer: copy it before the next call), an error
+ * naming where ("feature 'ID'", "row 3 (worker 'W003')") and the field
+ * when it is not valid UTF-8. */
+gp_status gp_src_text(gp_ctx *ctx, gp_src *s, OGRFeatureH f, int idx, const char *where, const char **out);
 /* A count field of a feature: finite and >= 0, else an error. */
 gp_status gp_src_count(gp_ctx *ctx, gp_src *s, OGRFeatureH f, int idx, const char *label, double *out);
 /* A feature's geometry in GEOS (2D, linearized), projected with pj: NULL
- * with *st == GP_OK when it has none. polygonal: polygons expected, else
- * points. */
+ * with *st == GP_OK when it has none, or (s->zero_area set) when it is a
+ * polygon without area in its own CRS (all its corners on a line: the
+ * projection would make a sliver of it). polygonal: polygons expected,
+ * else points. */
 GEOSGeometry *gp_src_geom(gp_ctx *ctx, gp_src *s, gp_proj *pj, OGRFeatureH f, const char *label, bool polygonal,
                           gp_status *st);
 /* Its path, layer, CRS, feature count and checksum into in. */
@@ -50,12 +61,15 @@ void gp_src_info(gp_src *s, gp_input_info *in);
 /* Appends "what:label" (or "label" when what is "") to a list of strings;
  * false when out of memory. */
 bool gp_src_note(char ***list, int *n, const char *what, const char *label);
-/* Counts, lists and says that a polygon of s was repaired. */
-void gp_src_note_repair(gp_ctx *ctx, gp_dataset *ds, gp_src *s, const char *label);
+/* Counts, lists and says that a polygon of s was repaired (why: GEOS's
+ * reason, or NULL). */
+void gp_src_note_repair(gp_ctx *ctx, gp_dataset *ds, gp_src *s, const char *label, const char *why);
 /* Checks that ids are unique: the id of item i is the char * at
- * first_id + i * stride bytes; key names the scenario key for the message. */
+ * first_id + i * stride bytes; key names the scenario key for the message.
+ * pos (may be NULL): where item i is, named in the message: its FID, or
+ * with rows its row number. */
 gp_status gp_check_unique(gp_ctx *ctx, const char *path, const char *key, const void *first_id, size_t stride,
-                          int n);
+                          int n, const long long *pos, bool rows);
 
 /* Polygons and numeric fields of one input, projected. */
 typedef struct gp_polys {

@@ -13,6 +13,22 @@
 
 #include "io/io.h"
 
+/* No unit holds more than this many households or people: a larger value
+ * is a corrupt or misread field, and would swamp every sum. */
+#define GP_MAX_COUNT 1e9
+
+/* A count of a unit: as gp_src_count, and plausible. */
+static gp_status unit_count(gp_ctx *ctx, gp_src *s, OGRFeatureH f, int idx, const char *label, const char *key,
+                            double *v)
+{
+    gp_status st = gp_src_count(ctx, s, f, idx, label, v);
+    if (!st && *v > GP_MAX_COUNT)
+        st = gp_fail(ctx, GP_ERR_INPUT, "%s: feature %s: field '%s' = %g is implausibly large (a unit holds at most "
+                     "%g): is [input] %s the right field? correct the value", s->path, label,
+                     OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, idx)), *v, GP_MAX_COUNT, key);
+    return st;
+}
+
 static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
 {
     int id_i, hh_i, pop_i, lock_i, ded_i;
@@ -23,43 +39,55 @@ static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
         (st = gp_src_field(ctx, s, &cfg->input.units_lock, &lock_i)) ||
         (st = gp_src_field(ctx, s, &cfg->input.units_dedicated, &ded_i)))
         return st;
-    int cap = 0;
+    int cap = 0, fcap = 0;
+    long long *fids = NULL; /* of the units kept, for the messages */
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
-    char label[160];
+    char label[160], where[176];
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gp_src_label(f, id_i, label, sizeof label);
+        snprintf(where, sizeof where, "feature %s", label);
         gp_unit *u = gp_grow_slot(&ds->units, &cap, ds->n_units, sizeof *ds->units);
-        if (!u) {
+        if (!u || !gp_grow(&fids, &fcap, ds->n_units + 1, sizeof *fids)) {
             OGR_F_Destroy(f);
+            free(fids);
             return GP_ERR_NOMEM;
         }
         double hh = 0, pop = 0;
-        st = GP_OK;
-        if (hh_i >= 0)
-            st = gp_src_count(ctx, s, f, hh_i, label, &hh);
+        const char *txt;
+        st = gp_src_text(ctx, s, f, id_i, where, &txt);
+        if (!st)
+            st = gp_src_text(ctx, s, f, lock_i, where, &txt);
+        if (!st && hh_i >= 0)
+            st = unit_count(ctx, s, f, hh_i, label, "units.households", &hh);
         if (!st && pop_i >= 0)
-            st = gp_src_count(ctx, s, f, pop_i, label, &pop);
+            st = unit_count(ctx, s, f, pop_i, label, "units.population", &pop);
         GEOSGeometry *g = st ? NULL : gp_src_geom(ctx, s, pj, f, label, true, &st);
         if (!st && !g && (hh > 0 || pop > 0))
-            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has no geometry but counts (%g households, %g "
-                         "population): give it a polygon", s->path, label, hh, pop);
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has %s but counts (%g households, %g population): %s",
+                         s->path, label, s->zero_area ? "zero area" : "no geometry", hh, pop,
+                         s->zero_area ? "fix its polygon" : "give it a polygon");
+        char why[256] = "";
         if (!st && g) {
             bool rep;
-            g = gp_geom_repair(ctx, g, &rep);
-            if (!g)
-                st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s: invalid polygon that GEOS cannot repair: %s",
-                             s->path, label, gp_geos_lastmsg(ctx));
+            /* nothing polygonal left (a polygon with all its corners on a
+             * line): no area, as below */
+            g = gp_geom_repair_why(ctx, g, &rep, why, sizeof why);
             u->repaired = rep;
-            if (rep)
-                gp_src_note_repair(ctx, ds, s, label);
+            if (rep && g)
+                gp_src_note_repair(ctx, ds, s, label, why);
+            if (!g && !(hh > 0 || pop > 0))
+                u->area = 0;
+            else if (!g)
+                st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has zero area (%s) but counts (%g households, %g "
+                             "population): fix its polygon", s->path, label, why, hh, pop);
         }
         if (!st && g) {
             double a = 0;
             GEOSArea_r(ctx->geos, g, &a);
             if (a <= 0 && (hh > 0 || pop > 0))
-                st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has zero area but counts (%g households): "
-                             "fix its polygon", s->path, label, hh);
+                st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: feature %s has zero area but counts (%g households, %g "
+                             "population): fix its polygon", s->path, label, hh, pop);
             u->area = a;
         }
         if (!st && id_i < 0)
@@ -76,10 +104,12 @@ static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
             ded = gp_parse_double(dv, &num) ? num != 0
                 : !strcasecmp(dv, "true") || !strcasecmp(dv, "yes") || !strcasecmp(dv, "y") || !strcasecmp(dv, "t");
         }
+        long long fid = OGR_F_GetFID(f);
         OGR_F_Destroy(f);
         if (st) {
             if (g)
                 GEOSGeom_destroy_r(ctx->geos, g);
+            free(fids);
             return st;
         }
         if (g && u->area <= 0) {
@@ -100,11 +130,19 @@ static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
         u->geom = g;
         ds->in_units.sum_hh += hh;
         ds->in_units.sum_pop += pop;
-        ds->n_units++;
+        fids[ds->n_units++] = fid;
     }
-    if (ds->n_units == 0)
-        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no units with geometry", s->path, s->layer_name);
-    return gp_check_unique(ctx, s->path, "units.id", &ds->units[0].id, sizeof *ds->units, ds->n_units);
+    if (ds->n_units == 0) {
+        free(fids);
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no units with geometry: check [input] units (the file "
+                       "or units.layer)", s->path, s->layer_name);
+    }
+    st = gp_check_unique(ctx, s->path, "units.id", &ds->units[0].id, sizeof *ds->units, ds->n_units, fids, false);
+    free(fids);
+    if (!st)
+        gp_geom_warn_overlaps(ctx, s->path, "units", &ds->units[0].geom, &ds->units[0].id, sizeof *ds->units,
+                              ds->n_units);
+    return st;
 }
 
 static gp_status load_comms(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
@@ -115,30 +153,44 @@ static gp_status load_comms(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
         (st = gp_src_field(ctx, s, &cfg->input.communities_name, &name_i)) ||
         (st = gp_src_field(ctx, s, &cfg->input.communities_code, &code_i)))
         return st;
-    int cap = 0;
+    int cap = 0, fcap = 0;
+    long long *fids = NULL;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
-    char label[160];
+    char label[160], where[176];
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gp_src_label(f, id_i, label, sizeof label);
-        if (!gp_grow_slot(&ds->comms, &cap, ds->n_comms, sizeof *ds->comms)) {
+        snprintf(where, sizeof where, "feature %s", label);
+        if (!gp_grow_slot(&ds->comms, &cap, ds->n_comms, sizeof *ds->comms) ||
+            !gp_grow(&fids, &fcap, ds->n_comms + 1, sizeof *fids)) {
             OGR_F_Destroy(f);
+            free(fids);
             return GP_ERR_NOMEM;
+        }
+        const char *id_v, *name_v, *code_v; /* checked here, copied below */
+        if ((st = gp_src_text(ctx, s, f, id_i, where, &id_v)) || (st = gp_src_text(ctx, s, f, name_i, where, &name_v)) ||
+            (st = gp_src_text(ctx, s, f, code_i, where, &code_v))) {
+            OGR_F_Destroy(f);
+            free(fids);
+            return st;
         }
         GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, true, &st);
         if (!st && !g)
-            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s has no geometry", s->path, label);
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s has %s: give it its boundary polygon", s->path,
+                         label, s->zero_area ? "zero area" : "no geometry");
         bool rep = false;
-        if (!st && !(g = gp_geom_repair(ctx, g, &rep)))
-            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s: invalid polygon that GEOS cannot repair", s->path,
-                         label);
-        if (rep)
-            gp_src_note_repair(ctx, ds, s, label);
+        char why[256] = "";
+        if (!st && !(g = gp_geom_repair_why(ctx, g, &rep, why, sizeof why)))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: community %s: invalid polygon that GEOS cannot repair (%s): fix "
+                         "its boundary", s->path, label, why);
+        if (rep && g)
+            gp_src_note_repair(ctx, ds, s, label, why);
         gp_community *c = &ds->comms[ds->n_comms];
         if (!st) {
             if (id_i >= 0 && !OGR_F_IsFieldSetAndNotNull(f, id_i))
-                st = gp_fail(ctx, GP_ERR_INPUT, "%s: feature FID %lld: community id field is NULL", s->path,
-                             (long long)OGR_F_GetFID(f));
+                st = gp_fail(ctx, GP_ERR_INPUT, "%s: feature FID %lld: field '%s' is NULL: give every community an "
+                             "id ([input] communities.id)", s->path, (long long)OGR_F_GetFID(f),
+                             OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, id_i)));
             else if (id_i >= 0)
                 c->id = gp_strdup(OGR_F_GetFieldAsString(f, id_i));
             else {
@@ -146,11 +198,12 @@ static gp_status load_comms(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
                 snprintf(b, sizeof b, "%lld", (long long)OGR_F_GetFID(f));
                 c->id = gp_strdup(b);
             }
-            c->name = gp_strdup(name_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, name_i) ? OGR_F_GetFieldAsString(f, name_i)
-                                                                                    : "");
-            if (code_i >= 0 && OGR_F_IsFieldSetAndNotNull(f, code_i))
+            /* re-read: GDAL's buffer for the text of non-string fields is shared */
+            c->name = gp_strdup(name_v ? OGR_F_GetFieldAsString(f, name_i) : "");
+            if (code_v)
                 c->code = gp_strdup(OGR_F_GetFieldAsString(f, code_i));
         }
+        fids[ds->n_comms] = OGR_F_GetFID(f);
         OGR_F_Destroy(f);
         if (st) {
             if (g)
@@ -159,14 +212,24 @@ static gp_status load_comms(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
             free(c->name);
             free(c->code);
             c->id = c->name = c->code = NULL;
+            free(fids);
             return st;
         }
         c->geom = g;
         ds->n_comms++;
     }
-    if (ds->n_comms == 0)
-        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no communities", s->path, s->layer_name);
-    return gp_check_unique(ctx, s->path, "communities.id", &ds->comms[0].id, sizeof *ds->comms, ds->n_comms);
+    if (ds->n_comms == 0) {
+        free(fids);
+        return gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no communities: check [input] communities (the file "
+                       "or communities.layer)", s->path, s->layer_name);
+    }
+    st = gp_check_unique(ctx, s->path, "communities.id", &ds->comms[0].id, sizeof *ds->comms, ds->n_comms, fids,
+                         false);
+    free(fids);
+    if (!st)
+        gp_geom_warn_overlaps(ctx, s->path, "communities", &ds->comms[0].geom, &ds->comms[0].id, sizeof *ds->comms,
+                              ds->n_comms);
+    return st;
 }
 
 /* Without a communities layer, one community covers all units. */
@@ -210,6 +273,29 @@ static int case_type_index(gp_dataset *ds, const char *t)
     return ds->n_case_types++;
 }
 
+/* Appends the n-th FID to a list for a message. */
+static void list_fid(char *buf, size_t len, int n, long long fid)
+{
+    size_t l = strlen(buf);
+    if (l < len)
+        snprintf(buf + l, len - l, "%s%lld", n > 1 ? ", " : "", fid);
+}
+
+/* Whether point g lies in (or on the edge of) some community; each
+ * community prepared on first use (atomize uses it as well). */
+static bool in_some_community(gp_ctx *ctx, gp_dataset *ds, GEOSSTRtree *tree, const GEOSGeometry *g, gp_ivec *hits)
+{
+    gp_tree_query(ctx, tree, g, hits);
+    for (int k = 0; k < hits->n; k++) {
+        gp_community *c = &ds->comms[hits->v[k]];
+        if (!c->prep)
+            c->prep = GEOSPrepare_r(ctx->geos, c->geom);
+        if (c->prep ? GEOSPreparedIntersects_r(ctx->geos, c->prep, g) == 1 : GEOSIntersects_r(ctx->geos, c->geom, g) == 1)
+            return true;
+    }
+    return false;
+}
+
 static gp_status load_cases(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s)
 {
     int type_i;
@@ -219,25 +305,41 @@ static gp_status load_cases(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
     int cap = 0;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
-    char label[64];
-    int no_geom = 0, multi = 0;
+    char label[64], where[80];
+    int no_geom = 0, multi = 0, outside = 0;
+    char no_geom_fids[96] = "", outside_fids[96] = "";
+    /* cases outside every community are named here, where their FIDs are
+     * known (the communities are loaded first) */
+    GEOSSTRtree *ctree = ds->n_comms ? gp_tree_build(ctx, &ds->comms[0].geom, sizeof *ds->comms, ds->n_comms) : NULL;
+    gp_ivec hits = {0};
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
-        snprintf(label, sizeof label, "FID %lld", (long long)OGR_F_GetFID(f));
-        GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, false, &st);
-        const char *t = type_i < 0 ? "case" : OGR_F_IsFieldSetAndNotNull(f, type_i) ? OGR_F_GetFieldAsString(f, type_i)
-                                                                                   : "unknown";
+        long long fid = (long long)OGR_F_GetFID(f);
+        snprintf(label, sizeof label, "FID %lld", fid);
+        snprintf(where, sizeof where, "feature %s", label);
+        const char *t = NULL;
+        GEOSGeometry *g = NULL;
+        if (!(st = gp_src_text(ctx, s, f, type_i, where, &t)))
+            g = gp_src_geom(ctx, s, pj, f, label, false, &st);
+        if (!st)
+            t = type_i < 0 ? "case" : OGR_F_IsFieldSetAndNotNull(f, type_i) ? OGR_F_GetFieldAsString(f, type_i)
+                                                                            : "unknown";
         int ti = st ? 0 : case_type_index(ds, t);
         OGR_F_Destroy(f);
-        if (st)
-            return st;
-        if (ti < 0) {
-            GEOSGeom_destroy_r(ctx->geos, g);
-            return GP_ERR_NOMEM;
+        if (st || ti < 0) {
+            if (g)
+                GEOSGeom_destroy_r(ctx->geos, g);
+            if (ctree)
+                GEOSSTRtree_destroy_r(ctx->geos, ctree);
+            gp_ivec_free(&hits);
+            return st ? st : GP_ERR_NOMEM;
         }
         if (!g) {
-            no_geom++;
+            if (++no_geom <= 5)
+                list_fid(no_geom_fids, sizeof no_geom_fids, no_geom, fid);
             continue;
         }
+        if (ctree && !in_some_community(ctx, ds, ctree, g, &hits) && ++outside <= 5)
+            list_fid(outside_fids, sizeof outside_fids, outside, fid);
         gp_case *c = gp_grow_slot(&ds->cases, &cap, ds->n_cases, sizeof *ds->cases);
         if (!c) {
             GEOSGeom_destroy_r(ctx->geos, g);
@@ -253,8 +355,16 @@ static gp_status load_cases(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
         c->atom = -1;
         GEOSGeom_destroy_r(ctx->geos, g);
     }
+    if (ctree)
+        GEOSSTRtree_destroy_r(ctx->geos, ctree);
+    gp_ivec_free(&hits);
     if (no_geom)
-        gp_log(ctx, GP_LOG_WARN, "%s: %d cases without a location were skipped", s->path, no_geom);
+        gp_log(ctx, GP_LOG_WARN, "%s: %d cases without a location were skipped (FID %s%s)", s->path, no_geom,
+               no_geom_fids, no_geom > 5 ? ", ..." : "");
+    if (outside)
+        gp_log(ctx, GP_LOG_WARN, "%s: %d cases lie outside every community (FID %s%s): check their coordinates and "
+               "the layer's CRS", s->path, outside, outside_fids,
+               outside > 5 ? ", ..." : "");
     if (multi)
         gp_log(ctx, GP_LOG_WARN, "%s: %d cases are multipoints: each is placed at its first point", s->path, multi);
     /* weights: [case_weights] TYPE = w; "default" for types not listed */
@@ -291,12 +401,19 @@ static gp_status load_existing(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds
     char label[160];
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gp_src_label(f, id_i, label, sizeof label);
-        GEOSGeometry *g = gp_src_geom(ctx, s, pj, f, label, true, &st);
+        char where[176];
+        const char *idv;
+        snprintf(where, sizeof where, "feature %s", label);
+        GEOSGeometry *g = NULL;
+        if (!(st = gp_src_text(ctx, s, f, id_i, where, &idv)))
+            g = gp_src_geom(ctx, s, pj, f, label, true, &st);
         bool rep = false;
-        if (!st && g && !(g = gp_geom_repair(ctx, g, &rep)))
-            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: grid %s: invalid polygon that GEOS cannot repair", s->path, label);
-        if (rep)
-            gp_src_note_repair(ctx, ds, s, label);
+        char why[256] = "";
+        if (!st && g && !(g = gp_geom_repair_why(ctx, g, &rep, why, sizeof why)))
+            st = gp_fail(ctx, GP_ERR_GEOMETRY, "%s: grid %s: invalid polygon that GEOS cannot repair (%s): fix its "
+                         "outline", s->path, label, why);
+        if (rep && g)
+            gp_src_note_repair(ctx, ds, s, label, why);
         gp_existing_grid *e = !st && g ? gp_grow_slot(&ds->existing, &cap, ds->n_existing, sizeof *ds->existing) : NULL;
         if (!st && g && !e) {
             GEOSGeom_destroy_r(ctx->geos, g);
@@ -370,7 +487,8 @@ gp_status gp_load(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds)
     if (strcmp(crs, "auto") == 0) {
         OGREnvelope env;
         if (OGR_L_GetExtent(s.lyr, &env, 1) != OGRERR_NONE) {
-            st = gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has no extent (no geometries?)", s.path, s.layer_name);
+            st = gp_fail(ctx, GP_ERR_INPUT, "%s: layer '%s' has %s: check [input] units (the file or units.layer)",
+                         s.path, s.layer_name, OGR_L_GetFeatureCount(s.lyr, 1) == 0 ? "no features" : "no geometries");
             goto done;
         }
         st = gp_proj_auto_utm(ctx, s.srs_def, (env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2, s.path,

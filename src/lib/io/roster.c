@@ -33,12 +33,20 @@ static gp_status read_worker(gp_ctx *ctx, gp_dataset *ds, gp_src *s, gp_proj *pj
     /* copies: GDAL reuses one buffer for the text of non-string fields */
     char val_buf[6][256];
     const char *val[6];
+    char where[320];
+    snprintf(where, sizeof where, "row %ld", row);
     for (int k = 0; k < 6; k++) {
+        const char *v;
+        gp_status st = gp_src_text(ctx, s, f, fi[k], where, &v);
+        if (st)
+            return st;
         val[k] = NULL;
-        if (fi[k] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[k])) {
-            snprintf(val_buf[k], sizeof val_buf[k], "%s", OGR_F_GetFieldAsString(f, fi[k]));
+        if (v) {
+            snprintf(val_buf[k], sizeof val_buf[k], "%s", v);
             val[k] = val_buf[k];
         }
+        if (k == RW_ID && v)
+            snprintf(where, sizeof where, "row %ld (worker '%.200s')", row, val_buf[k]);
     }
     if (!val[RW_ID] || !val[RW_ID][0])
         return gp_fail(ctx, GP_ERR_INPUT, "%s: row %ld: the worker id is empty: give every worker an id "
@@ -147,7 +155,8 @@ gp_status gp_load_roster(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_p
     if (!ds->has_existing && fi[3] >= 0)
         gp_log(ctx, GP_LOG_INFO, "%s: the roster names current grids but the scenario has no [input] "
                "existing_plan: continuity is not used", s->path);
-    int cap = 0;
+    int cap = 0, rcap = 0;
+    long long *rows = NULL;
     ds->has_workers = true;
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
@@ -155,19 +164,26 @@ gp_status gp_load_roster(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_p
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         row++;
         gp_worker *w = gp_grow_slot(&ds->workers, &cap, ds->n_workers, sizeof *ds->workers);
-        if (!w) {
+        if (!w || !gp_grow(&rows, &rcap, ds->n_workers + 1, sizeof *rows)) {
             OGR_F_Destroy(f);
+            free(rows);
             return GP_ERR_NOMEM;
         }
+        rows[ds->n_workers] = row;
         ds->n_workers++; /* counted now, so that what it holds is freed on error */
         st = read_worker(ctx, ds, s, pj, f, fi, row, w);
         OGR_F_Destroy(f);
-        if (st)
+        if (st) {
+            free(rows);
             return st;
+        }
     }
     if (ds->n_workers == 0)
         return gp_fail(ctx, GP_ERR_INPUT, "%s: the roster has no rows: list the workers, or remove [input] workers",
                        s->path);
-    return gp_check_unique(ctx, s->path, "workers.id", &ds->workers[0].id, sizeof ds->workers[0], ds->n_workers);
+    st = gp_check_unique(ctx, s->path, "workers.id", &ds->workers[0].id, sizeof ds->workers[0], ds->n_workers, rows,
+                         true);
+    free(rows);
+    return st;
 }
 
