@@ -1,0 +1,1 @@
+open('units.gpkg', 'wb').close()

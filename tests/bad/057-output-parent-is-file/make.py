@@ -1,0 +1,1 @@
+open('blocker', 'w').write('a file where a folder is expected\n')
