@@ -96,7 +96,21 @@ typedef struct layer_out {
     GEOSWKBWriter *wr;
     bool in_transaction;
     const char *path;
+    int n_failed;                /* GDAL errors while it was open */
+    char failed[512];            /* the first of them */
 } layer_out;
+
+/* Drivers without transactions (shapefiles) report some failed writes
+ * only as GDAL errors, some only when the file is closed (a full disk
+ * left a truncated .dbf and exit code 0): every error while a layer is
+ * open is kept, and fails the layer. */
+static void CPL_STDCALL on_gdal_error(CPLErr cls, CPLErrorNum no, const char *msg)
+{
+    (void)no;
+    layer_out *o = CPLGetErrorHandlerUserData();
+    if (o && cls >= CE_Failure && o->n_failed++ == 0)
+        snprintf(o->failed, sizeof o->failed, "%s", msg ? msg : "");
+}
 
 /* Creates one layer in format fmt (out NULL: a GeoPackage in the working
  * CRS). */
@@ -107,6 +121,7 @@ static gp_status open_layer(gp_ctx *ctx, const gp_dataset *ds, const gp_output *
 {
     memset(o, 0, sizeof *o);
     o->path = path;
+    CPLPushErrorHandlerEx(on_gdal_error, o); /* popped by close_layer */
     GDALDriverH drv = GDALGetDriverByName(fmt->driver);
     if (!drv)
         return gp_fail(ctx, GP_ERR_OUTPUT, "GDAL has no %s driver", fmt->driver);
@@ -164,6 +179,9 @@ static gp_status close_layer(gp_ctx *ctx, layer_out *o, gp_status st)
                          CPLGetLastErrorMsg());
         GDALClose(o->ds);
     }
+    CPLPopErrorHandler();
+    if (st == GP_OK && o->n_failed)
+        st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: write failed: %s: " OUT_FIX, o->path, o->failed);
     if (o->wr)
         GEOSWKBWriter_destroy_r(ctx->geos, o->wr);
     return st;
