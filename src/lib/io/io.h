@@ -142,6 +142,7 @@ gp_status gp_write_assignments(gp_ctx *ctx, const gp_dataset *ds, const gp_plan 
 typedef struct gp_outdir {
     char dir[4096];              /* the folder asked for, without trailing '/' */
     char *tmp, *old;             /* "<dir>.tmp-<pid>", "<dir>.old-<pid>" */
+    size_t made;                 /* length of the first folder of dir that gp_outdir_create made; 0: none */
 } gp_outdir;
 /* Takes dir (an error when it exists and is not a folder). */
 gp_status gp_outdir_begin(gp_ctx *ctx, const char *dir, gp_outdir *o);
@@ -149,7 +150,8 @@ gp_status gp_outdir_begin(gp_ctx *ctx, const char *dir, gp_outdir *o);
 gp_status gp_outdir_create(gp_ctx *ctx, gp_outdir *o);
 /* Puts the temporary folder in place of dir. */
 gp_status gp_outdir_commit(gp_ctx *ctx, gp_outdir *o);
-/* Removes the temporary folder, if any, and frees o. */
+/* Removes the temporary folder, if any, with the folders made for it
+ * when they are empty, and frees o. */
 void gp_outdir_end(gp_outdir *o);
 
 #endif

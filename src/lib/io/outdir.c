@@ -58,6 +58,18 @@ gp_status gp_outdir_create(gp_ctx *ctx, gp_outdir *o)
     snprintf(o->tmp, len, "%s.tmp-%ld", o->dir, (long)getpid());
     snprintf(o->old, len, "%s.old-%ld", o->dir, (long)getpid());
     gp_rmtree(o->tmp);
+    /* the folders made on the way, removed again if the run fails */
+    o->made = 0;
+    struct stat sb;
+    for (char *p = strchr(o->dir + 1, '/'); p; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        bool there = stat(o->dir, &sb) == 0;
+        *p = '/';
+        if (!there) {
+            o->made = (size_t)(p - o->dir);
+            break;
+        }
+    }
     gp_status st = gp_mkdirs(ctx, o->tmp);
     if (st == GP_ERR_OUTPUT) {
         char msg[1024];
@@ -94,8 +106,18 @@ gp_status gp_outdir_commit(gp_ctx *ctx, gp_outdir *o)
 
 void gp_outdir_end(gp_outdir *o)
 {
-    if (o->tmp)
+    if (o->tmp) {
         gp_rmtree(o->tmp);
+        /* and the folders made for it, from the innermost out, while empty */
+        char d[sizeof o->dir];
+        snprintf(d, sizeof d, "%s", o->dir);
+        for (char *p = strrchr(d, '/'); o->made && p && (size_t)(p - d) >= o->made; p = strrchr(d, '/')) {
+            *p = '\0';
+            if (rmdir(d) != 0 || (size_t)(p - d) == o->made)
+                break;
+        }
+        o->made = 0;
+    }
     free(o->tmp);
     free(o->old);
     o->tmp = o->old = NULL;
