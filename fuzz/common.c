@@ -3,8 +3,10 @@
 
 #include <cpl_error.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <gdal.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +31,47 @@ gp_ctx *gp_fuzz_ctx(void)
     return fuzz_ctx;
 }
 
-static void remove_dir(void)
+/* Removes a folder of files (the harnesses make no subfolders). */
+static void remove_tree(const char *dir)
 {
-    DIR *d = opendir(fuzz_dir);
+    DIR *d = opendir(dir);
     if (d) {
         struct dirent *e;
         char p[512];
         while ((e = readdir(d)) != NULL) {
             if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 continue;
-            snprintf(p, sizeof p, "%s/%s", fuzz_dir, e->d_name);
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
             unlink(p);
         }
         closedir(d);
     }
-    rmdir(fuzz_dir);
+    rmdir(dir);
+}
+
+static void remove_own(void) { remove_tree(fuzz_dir); }
+
+/* A sanitizer that finds a bug ends the process without running atexit
+ * handlers, so a crash leaves its folder behind: the folders of processes
+ * that are gone are removed by the next one. */
+static void remove_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[512];
+    while ((e = readdir(d)) != NULL) {
+        long pid;
+        int end = 0;
+        if (sscanf(e->d_name, "gridplan-fuzz-%ld-%n", &pid, &end) != 1 || end == 0 || pid <= 0)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", base, e->d_name);
+        remove_tree(p);
+    }
+    closedir(d);
 }
 
 const char *gp_fuzz_dir(void)
@@ -55,10 +83,11 @@ const char *gp_fuzz_dir(void)
                            ? "/dev/shm" : getenv("TMPDIR");
     if (!base || !base[0])
         base = "/tmp";
-    snprintf(fuzz_dir, sizeof fuzz_dir, "%s/gridplan-fuzz-XXXXXX", base);
+    remove_stale(base);
+    snprintf(fuzz_dir, sizeof fuzz_dir, "%s/gridplan-fuzz-%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(fuzz_dir))
         abort();
-    atexit(remove_dir);
+    atexit(remove_own);
     return fuzz_dir;
 }
 

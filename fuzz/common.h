@@ -21,7 +21,9 @@
 gp_ctx *gp_fuzz_ctx(void);
 
 /* The private folder (under /dev/shm when there is one, else TMPDIR or
- * /tmp), created on first use and removed with its files at exit. */
+ * /tmp), named after the process, created on first use and removed with
+ * its files at exit; those left by processes that crashed are removed
+ * then too. */
 const char *gp_fuzz_dir(void);
 
 /* dir/name into buf; false when it does not fit. */
