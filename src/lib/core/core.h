@@ -40,8 +40,9 @@ struct gp_ctx {
 };
 
 /* True once the call on ctx (or on the context it is a child of) has been
- * cancelled; on the caller's thread it also polls the host's cancel
- * function. Cheap: call it in any loop that may run long. */
+ * cancelled. On the caller's thread it also calls the host's cancel
+ * function, so there call it a few times a second at most; on a worker
+ * thread it only reads a flag. */
 bool gp_stopped(gp_ctx *ctx);
 /* GP_ERR_CANCELLED with a message that names where the run stopped. */
 gp_status gp_cancelled(gp_ctx *ctx, const char *where);

@@ -112,16 +112,10 @@ bool gp_stopped(gp_ctx *ctx)
 {
     if (atomic_load_explicit(ctx->stop, memory_order_relaxed))
         return true;
-    /* the host's function only on its own thread, and a few times a second */
-    if (ctx->cancel_fn && ctx->stop == &ctx->stop_flag && !ctx->logbuf) {
-        static _Thread_local double next;
-        double t = gp_now();
-        if (t >= next) {
-            next = t + 0.1;
-            if (ctx->cancel_fn(ctx->cancel_user))
-                atomic_store(ctx->stop, 1);
-        }
-    }
+    /* the host's function only on its own thread; its callers (stage
+     * boundaries, the pool's 100 ms wait) keep it to a few times a second */
+    if (ctx->cancel_fn && ctx->stop == &ctx->stop_flag && !ctx->logbuf && ctx->cancel_fn(ctx->cancel_user))
+        atomic_store(ctx->stop, 1);
     return atomic_load(ctx->stop) != 0;
 }
 
