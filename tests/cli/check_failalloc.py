@@ -13,7 +13,6 @@ output in the same place untouched; nothing left beside it.
 usage: check_failalloc.py GRIDPLAN_FAILALLOC_BINARY [JOBS]
 """
 import concurrent.futures
-import hashlib
 import os
 import re
 import shutil
@@ -21,24 +20,14 @@ import subprocess
 import sys
 import tempfile
 
+from treehash import tree_hash
+
 BIN = sys.argv[1]
 JOBS = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 SRC = os.environ.get("GP_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAN = {"ASAN_OPTIONS": "exitcode=86:detect_leaks=1",
        "UBSAN_OPTIONS": "halt_on_error=1:exitcode=87:print_stacktrace=1",
        "LSAN_OPTIONS": f"suppressions={SRC}/tests/lsan.supp"}
-
-
-def tree_hash(path):
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(path)):
-        dirs.sort()
-        for f in sorted(files):
-            p = os.path.join(root, f)
-            h.update(os.path.relpath(p, path).encode() + b"\0")
-            with open(p, "rb") as fh:
-                h.update(fh.read())
-    return h.hexdigest()
 
 
 def scenario(work):

@@ -10,7 +10,6 @@ signal (the time it took is printed, not asserted: machines differ).
 
 usage: check_interrupt.py GRIDPLAN_BINARY
 """
-import hashlib
 import os
 import re
 import shutil
@@ -21,24 +20,14 @@ import tempfile
 import threading
 import time
 
+from treehash import tree_hash
+
 BIN = sys.argv[1]
 SRC = os.environ.get("GP_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHARED = os.environ.get("GP_SHARED_DIR") or os.path.join(SRC, "..", "shared")
 HANG = 60  # seconds after the signal before the run counts as hung
 
 failures = []
-
-
-def tree_hash(path):
-    h = hashlib.sha256()
-    for root, dirs, files in sorted(os.walk(path)):
-        dirs.sort()
-        for f in sorted(files):
-            p = os.path.join(root, f)
-            h.update(os.path.relpath(p, path).encode() + b"\0")
-            with open(p, "rb") as fh:
-                h.update(fh.read())
-    return h.hexdigest()
 
 
 def check(ok, what):
