@@ -64,6 +64,7 @@ static gp_status write_targets(gp_ctx *ctx, const gp_config *cfg, const gp_polys
     GDALDatasetH out = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
     gp_status st = GP_OK;
     long long *order = NULL;
+    int *map = NULL;
 
     if (!il || !out) {
         st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create: %s", path, CPLGetLastErrorMsg());
@@ -84,14 +85,26 @@ static gp_status write_targets(gp_ctx *ctx, const gp_config *cfg, const gp_polys
         st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot create layer: %s", path, CPLGetLastErrorMsg());
         goto done;
     }
+    /* every field of the target but a CSV's WKT or coordinate columns,
+     * which the geometry already holds */
     OGRFeatureDefnH ifd = OGR_L_GetLayerDefn(il);
-    int nin = OGR_FD_GetFieldCount(ifd);
-    for (int i = 0; i < nin; i++)
-        if (OGR_L_CreateField(ol, OGR_FD_GetFieldDefn(ifd, i), 1) != OGRERR_NONE) {
-            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot copy field '%s'", path,
-                         OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(ifd, i)));
+    int nfd = OGR_FD_GetFieldCount(ifd), nin = 0;
+    map = malloc((size_t)(nfd ? nfd : 1) * sizeof *map);
+    if (!map) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    for (int i = 0; i < nfd; i++) {
+        OGRFieldDefnH fdi = OGR_FD_GetFieldDefn(ifd, i);
+        map[i] = -1;
+        if (gp_src_geom_column(&cfg->input.communities, OGR_Fld_GetNameRef(fdi)))
+            continue;
+        if (OGR_L_CreateField(ol, fdi, 1) != OGRERR_NONE) {
+            st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot copy field '%s'", path, OGR_Fld_GetNameRef(fdi));
             goto done;
         }
+        map[i] = nin++;
+    }
     for (int k = 0; k < nf; k++) {
         char name[128];
         snprintf(name, sizeof name, "%s", fields[k]);
@@ -121,7 +134,7 @@ static gp_status write_targets(gp_ctx *ctx, const gp_config *cfg, const gp_polys
     OGRFeatureH f;
     while (!st && (f = OGR_L_GetNextFeature(il)) != NULL) {
         OGRFeatureH g = OGR_F_Create(OGR_L_GetLayerDefn(ol));
-        OGR_F_SetFrom(g, f, 1);
+        OGR_F_SetFromWithMap(g, f, 1, map);
         long long fid = OGR_F_GetFID(f);
         long long *hit = bsearch(&fid, order, (size_t)tg->n, 2 * sizeof *order, cmp_ll);
         for (int k = 0; k < nf; k++) {
@@ -139,6 +152,7 @@ static gp_status write_targets(gp_ctx *ctx, const gp_config *cfg, const gp_polys
         st = gp_fail(ctx, GP_ERR_OUTPUT, "%s: commit failed: %s", path, CPLGetLastErrorMsg());
 done:
     free(order);
+    free(map);
 
     if (out)
         GDALClose(out);

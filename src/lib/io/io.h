@@ -30,6 +30,9 @@ typedef struct gp_src {
 /* Opens an [input] source with GDAL (CSV columns from the scenario); NULL
  * on failure, with GDAL's message in CPLGetLastErrorMsg(). */
 GDALDatasetH gp_open_vector(const gp_cfg_source *src);
+/* Whether field is the WKT or a coordinate column of a CSV source: GDAL
+ * keeps those as fields beside the geometry they make. */
+bool gp_src_geom_column(const gp_cfg_source *src, const char *field);
 /* Opens src's layer and reads its CRS; the messages name the file, the
  * layer and the key to fix (scenario: the scenario file, for those). */
 gp_status gp_src_open(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *src, gp_src *s);

@@ -36,15 +36,19 @@ GDALDatasetH gp_open_vector(const gp_cfg_source *src)
     /* CSV: points from lon/lat columns, or any geometry from a WKT column */
     const char *path = src->path ? src->path : "";
     char ox[160], oy[160], ow[160];
-    const char *csv_opts[] = {ow, "KEEP_GEOM_COLUMNS=NO", ox, oy, NULL};
+    /* The coordinate and WKT columns stay fields (KEEP_GEOM_COLUMNS=YES, the
+     * default): GDAL 3.6's CSV driver crashes reading a feature when two
+     * columns match the x (or y) names with KEEP_GEOM_COLUMNS=NO. */
+    const char *csv_opts[] = {ow, ox, oy, NULL};
+    const char *csv_only[] = {"CSV", NULL};
     size_t pl = strlen(path);
     bool csv = pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0;
     snprintf(ox, sizeof ox, "X_POSSIBLE_NAMES=%s", src->x.name);
     snprintf(oy, sizeof oy, "Y_POSSIBLE_NAMES=%s", src->y.name);
     snprintf(ow, sizeof ow, "GEOM_POSSIBLE_NAMES=%s", src->wkt.name);
     if (!csv_points(src))
-        csv_opts[2] = NULL;
-    return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, csv ? csv_opts : NULL, NULL);
+        csv_opts[1] = NULL;
+    return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, csv ? csv_only : NULL, csv ? csv_opts : NULL, NULL);
 }
 
 /* Appends name to the ", "-separated list in buf (len bytes); a name that
@@ -83,9 +87,19 @@ static bool in_list(const char *list, const char *name, size_t len)
     return false;
 }
 
-/* GDAL 3.6's CSV driver crashes when two columns match the names it is
- * given for x (or for y) with KEEP_GEOM_COLUMNS=NO: read the header first
- * and say which columns clash. */
+bool gp_src_geom_column(const gp_cfg_source *src, const char *field)
+{
+    const char *path = src->path ? src->path : "";
+    size_t pl = strlen(path), fl = strlen(field);
+    if (pl <= 4 || strcasecmp(path + pl - 4, ".csv") != 0)
+        return false;
+    if (in_list(src->wkt.name, field, fl) || strcasecmp(field, "WKT") == 0)
+        return true;
+    return csv_points(src) && (in_list(src->x.name, field, fl) || in_list(src->y.name, field, fl));
+}
+
+/* Two columns that match the names given for x (or for y) make GDAL pick
+ * one silently: read the header first and say which columns clash. */
 static gp_status csv_coordinates(gp_ctx *ctx, const gp_cfg_source *src, const char *path)
 {
     FILE *f = fopen(path, "rb");
