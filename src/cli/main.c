@@ -408,7 +408,7 @@ int main(int argc, char **argv)
         }
         gp_ctx *cctx = NULL;
         if (gp_ctx_create(&cctx) != GP_OK) {
-            fprintf(stderr, "gridplan: error: cannot create a context\n");
+            fprintf(stderr, "gridplan: error: cannot create a context: out of memory\n");
             return EXIT_FAILURE_OTHER;
         }
         int rc = cmd_compare(cctx, pos, npos, html);
@@ -435,7 +435,7 @@ int main(int argc, char **argv)
     }
     gp_ctx *ctx = NULL;
     if (gp_ctx_create(&ctx) != GP_OK) {
-        fprintf(stderr, "gridplan: error: cannot create a context\n");
+        fprintf(stderr, "gridplan: error: cannot create a context: out of memory\n");
         return EXIT_FAILURE_OTHER;
     }
     gp_ctx_set_log(ctx, on_log, NULL,

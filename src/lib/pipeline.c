@@ -126,7 +126,7 @@ static gp_status stage_grids(run *r)
         (st = gp_plan_build_grids(r->ctx, &r->ds, &r->plan)))
         return st;
     r->plan.hh_moved = gp_plan_households_moved(&r->ds, &r->plan);
-    return GP_OK;
+    return isnan(r->plan.hh_moved) ? gp_fail(r->ctx, GP_ERR_NOMEM, "households moved: out of memory") : GP_OK;
 }
 
 /* Otherwise the allocation comes after the partition, so that it knows

@@ -24,7 +24,7 @@ struct gp_scenario {
     gp_ctx *ctx;
     FILE *f;
     int line;
-    bool failed;
+    gp_status failed; /* the first error of on_kv: GP_ERR_SCENARIO or GP_ERR_NOMEM */
     gp_config cfg;    /* the typed configuration, rebuilt by finish() */
 };
 
@@ -99,8 +99,9 @@ static int on_kv(void *user, const char *sec, const char *key, const char *val)
     gp_scenario *sc = user;
     if (sc->failed)
         return 1;
-    if (put(sc, sec, key, val, sc->line, sc->base_dir, false) != GP_OK) {
-        sc->failed = true;
+    gp_status st = put(sc, sec, key, val, sc->line, sc->base_dir, false);
+    if (st != GP_OK) {
+        sc->failed = st;
         return 0;
     }
     return 1;
@@ -271,8 +272,10 @@ static gp_status parse(gp_ctx *ctx, const char *text, const char *name, const ch
     }
     strsrc src = {text, &sc->line};
     int rc = ini_parse_stream(read_str, &src, on_kv, sc);
-    if (sc->failed)
-        st = GP_ERR_SCENARIO;
+    if (sc->failed == GP_ERR_NOMEM)
+        st = gp_fail(ctx, GP_ERR_NOMEM, "%s: out of memory while parsing", sc->path);
+    else if (sc->failed)
+        st = sc->failed;
     else if (rc > 0)
         st = gp_fail(ctx, GP_ERR_SCENARIO,
                      "%s:%d: syntax error: expected '[section]', 'key = value' or a comment (; or #)",

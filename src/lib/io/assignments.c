@@ -43,12 +43,16 @@ gp_status gp_write_assignments(gp_ctx *ctx, const gp_dataset *ds, const gp_plan 
         for (int k = 0; k < w->grids.n; k++)
             len += strlen(plan->grids[w->grids.v[k]].id) + 1;
         char *gl = calloc(len, 1);
-        for (int k = 0; gl && k < w->grids.n; k++) {
+        if (!gl) {
+            fclose(f);
+            return gp_fail(ctx, GP_ERR_NOMEM, "%s: out of memory", path);
+        }
+        for (int k = 0; k < w->grids.n; k++) {
             if (k)
                 strcat(gl, ";");
             strcat(gl, plan->grids[w->grids.v[k]].id);
         }
-        csv_field(f, gl ? gl : "", false);
+        csv_field(f, gl, false);
         free(gl);
         snprintf(buf, sizeof buf, "%g", w->fte);
         csv_field(f, buf, false);

@@ -38,15 +38,30 @@ static void step_log(gp_ctx *tctx, const gp_job *j, const char *what, const gp_w
            gp_now() - t0);
 }
 
+/* A step that ran out of memory fails the job: keeping the plan from
+ * before it would make the plan depend on the memory free at the time.
+ * Any other failure of a step keeps that plan, with a warning. */
+static bool job_nomem(gp_job *j, gp_status st, const char *step)
+{
+    if (st != GP_ERR_NOMEM)
+        return false;
+    j->st = st;
+    snprintf(j->err, sizeof j->err, "community '%s': %s: out of memory", j->ds->comms[j->c].id, step);
+    return true;
+}
+
 /* The Lagrangian bound with what is left, when nothing proved one for the
  * plan as it is. */
 static void job_lagrange(gp_job *j, gp_ctx *tctx)
 {
-    if (gp_work_left(&j->work) <= 0 || isfinite(j->bound))
+    if (j->st || gp_work_left(&j->work) <= 0 || isfinite(j->bound))
         return;
     double b, t0 = gp_now();
     gp_work part = gp_work_part(&j->work, gp_work_left(&j->work));
-    if (gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, &part, j->p.gap, &b, NULL) != GP_OK)
+    gp_status st = gp_model_lagrange(&j->p, j->res.k, j->res.grid, j->objective, &part, j->p.gap, &b, NULL);
+    if (job_nomem(j, st, "lagrangian bound"))
+        return;
+    if (st != GP_OK)
         b = NAN;
     gp_work_join(&j->work, &part);
     step_log(tctx, j, "lagrangian", &part, t0);
@@ -67,7 +82,10 @@ static void job_lns(gp_job *j, gp_ctx *tctx)
     double reserve = isfinite(j->bound) ? 0 : gp_model_lagrange_cost(&j->p, j->res.k);
     gp_work part = gp_work_part(&j->work, gp_work_left(&j->work) - reserve);
     double t0 = gp_now();
-    if (gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, &part, &j->objective, &ls) != GP_OK) {
+    gp_status st = gp_model_lns(tctx, &j->p, j->res.k, j->res.grid, &part, &j->objective, &ls);
+    if (job_nomem(j, st, "neighbourhood search"))
+        return;
+    if (st != GP_OK) {
         gp_log(tctx, GP_LOG_WARN, "community '%s': neighbourhood search failed (%s); its best plan is kept", cm->id,
                gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
         j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
@@ -86,8 +104,11 @@ static void job_exact(gp_job *j, gp_ctx *tctx, double units)
     bool better = false, stopped = false;
     double b, t0 = gp_now();
     gp_work part = gp_work_part(&j->work, units);
-    if (gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, &part, j->p.gap, &j->objective, &b, &better, &stopped) !=
-        GP_OK) {
+    gp_status st = gp_model_solve(tctx, &j->p, j->res.k, j->res.grid, &part, j->p.gap, &j->objective, &b, &better,
+                                  &stopped);
+    if (job_nomem(j, st, "branch and cut"))
+        return;
+    if (st != GP_OK) {
         gp_log(tctx, GP_LOG_WARN, "community '%s': branch and cut failed (%s); the plan before it is kept", cm->id,
                gp_ctx_errmsg(tctx)[0] ? gp_ctx_errmsg(tctx) : "out of memory");
         j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
@@ -115,8 +136,10 @@ static void job_prove(gp_job *j, gp_ctx *tctx)
     if (!gp_part_count_range(&j->p, &kmin, &kmax, why, sizeof why) || m > GP_MODEL_SOLVE_ATOMS)
         return;
     int *grid = malloc((size_t)m * sizeof *grid);
-    if (!grid)
+    if (!grid) {
+        job_nomem(j, GP_ERR_NOMEM, "branch and cut from no plan");
         return;
+    }
     bool all_proven = true;
     for (int k = kmin; k <= kmax && k <= m && !res->feasible; k++) {
         double cost = gp_model_lp_cost(&j->p);
@@ -131,6 +154,8 @@ static void job_prove(gp_job *j, gp_ctx *tctx)
         gp_status st = gp_model_solve(tctx, &j->p, k, grid, &part, j->p.gap, &obj, &b, &better, &stopped);
         gp_work_join(&j->work, &part);
         step_log(tctx, j, "branch and cut from no plan", &part, t0);
+        if (job_nomem(j, st, "branch and cut from no plan"))
+            break;
         if (st == GP_OK && better) {
             memcpy(res->grid, grid, (size_t)m * sizeof *grid);
             res->k = k;
@@ -165,6 +190,8 @@ static void job_ladder(gp_job *j, gp_ctx *tctx, bool again)
         return;
     }
     j->objective = gp_model_objective(&j->p, j->res.grid, j->res.k);
+    if (isnan(j->objective) && job_nomem(j, GP_ERR_NOMEM, "objective"))
+        return;
     if (j->res.rebalanced) {
         /* rebalancing: the plan keeps what stability asks to keep, so
          * GLPK only bounds its compactness (the LP, with a part kept for
@@ -173,11 +200,14 @@ static void job_ladder(gp_job *j, gp_ctx *tctx, bool again)
         if (m <= GP_MODEL_BOUND_ATOMS && !isfinite(j->bound)) {
             gp_work part = gp_work_part(&j->work, SHARE_EXACT * gp_work_left(&j->work));
             double b, t0 = gp_now();
-            if (gp_model_bound(tctx, &j->p, j->res.k, &part, &b) == GP_OK && !isnan(b)) {
+            gp_status st = gp_model_bound(tctx, &j->p, j->res.k, &part, &b);
+            gp_work_join(&j->work, &part);
+            if (job_nomem(j, st, "lp bound"))
+                return;
+            if (st == GP_OK && !isnan(b)) {
                 j->bound = b;
                 j->bound_by = "lp";
             }
-            gp_work_join(&j->work, &part);
             step_log(tctx, j, "lp", &part, t0);
         }
         job_lagrange(j, tctx);
@@ -233,7 +263,7 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
                      "separate parts, which no set of contiguous grids can join: unmark a dedicated unit or move "
                      "the community boundary", j->res.k);
         } else if ((j->st = gp_partition(&j->p, &heur, &j->res)) != GP_OK) {
-            snprintf(j->err, sizeof j->err, "community '%s': partition failed", cm->id);
+            snprintf(j->err, sizeof j->err, "community '%s': partition failed: %s", cm->id, gp_strerror(j->st));
             return;
         }
         gp_work_join(&j->work, &heur);
@@ -244,7 +274,7 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
     }
     if (m > 0 && !j->res.feasible && !j->res.proven)
         job_prove(j, tctx);
-    if (m > 0 && j->res.feasible)
+    if (!j->st && m > 0 && j->res.feasible)
         job_ladder(j, tctx, false);
     j->seconds = gp_now() - t0;
 }

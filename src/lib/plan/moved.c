@@ -70,7 +70,7 @@ double gp_plan_households_moved(gp_dataset *ds, const gp_plan *plan)
     int *le = malloc(((size_t)n + 1) * sizeof *le), *lg = malloc(((size_t)n + 1) * sizeof *lg);
     double *hh = malloc(((size_t)n + 1) * sizeof *hh);
     int *gm = malloc((size_t)ng * sizeof *gm);
-    double moved = -1;
+    double moved = NAN; /* out of memory */
     if (!le || !lg || !hh || !gm)
         goto done;
     for (int i = 0; i < n; i++) {

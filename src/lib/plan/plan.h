@@ -88,7 +88,7 @@ gp_status gp_codes_assign(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_
  * another run. False when out of memory. */
 bool gp_match_labels(int n, const int *la, const int *lb, const double *w, int na, int nb, int *match_b);
 /* Households moved from the plan in force (each community's in hh_moved);
- * -1 without one. */
+ * -1 without one; NaN when out of memory. */
 double gp_plan_households_moved(gp_dataset *ds, const gp_plan *plan);
 
 #endif

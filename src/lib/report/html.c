@@ -120,13 +120,13 @@ static void ramp(double t, char out[8])
 /* A map of the grids of community c (all communities when c < 0),
  * coloured by workload between lo and hi, with the existing plan's
  * boundaries dashed and community boundaries drawn over. */
-static void map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *plan, int c, double width, double lo,
+static bool map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *plan, int c, double width, double lo,
                     double hi)
 {
     int n = 0;
     const GEOSGeometry **gs = malloc(((size_t)plan->n_grids + (size_t)ds->n_comms + 1) * sizeof *gs);
     if (!gs)
-        return;
+        return false;
     for (int g = 0; g < plan->n_grids; g++)
         if (c < 0 || plan->grids[g].community == c)
             gs[n++] = plan->grids[g].geom;
@@ -134,7 +134,7 @@ static void map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
     if (!frame_of(ctx, gs, n, width, &fr)) {
         free(gs);
         fputs("<p class=\"note\">No geometry to draw.</p>\n", f);
-        return;
+        return true;
     }
     double tol = 0.7 / fr.s; /* about a pixel */
     fprintf(f, "<svg class=\"map%s\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
@@ -207,6 +207,7 @@ static void map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
         }
     fputs("</svg>\n", f);
     free(gs);
+    return true;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -335,7 +336,11 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
      * does not wash out the rest */
     if (plan->n_grids > 0) {
         double *sorted = malloc((size_t)plan->n_grids * sizeof *sorted);
-        if (sorted) {
+        if (!sorted) {
+            free(after), free(before);
+            return GP_ERR_NOMEM;
+        }
+        {
             memcpy(sorted, after, (size_t)plan->n_grids * sizeof *sorted);
             qsort(sorted, (size_t)plan->n_grids, sizeof *sorted, cmp_double);
             lo = sorted[(size_t)(0.05 * (plan->n_grids - 1))];
@@ -418,7 +423,7 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
 
     fputs("<h2>Map</h2>\n", f);
     legend(f, lo, hi, ds->has_existing);
-    map_svg(ctx, f, ds, plan, -1, 900, lo, hi);
+    bool mem = map_svg(ctx, f, ds, plan, -1, 900, lo, hi);
 
     fputs("<h2>Grid workload</h2>\n<p class=\"sub\">Number of grids by workload: ", f);
     if (ds->has_existing)
@@ -528,7 +533,7 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
             gp_html_esc(f, cm->reason);
             fputs("</p>\n", f);
         }
-        map_svg(ctx, f, ds, plan, c, 460, lo, hi);
+        mem = map_svg(ctx, f, ds, plan, c, 460, lo, hi) && mem;
         double mean = k ? sum / k : NAN;
         fputs("<table><thead><tr><th class=\"l\">Grid</th><th>Households</th><th>Population</th><th>Cases</th>"
               "<th>Workload</th><th>vs mean</th><th>Polsby&ndash;Popper</th><th class=\"l\">Workers</th></tr></thead>"
@@ -559,5 +564,5 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
     }
     fputs("</body></html>\n", f);
     free(after), free(before);
-    return GP_OK;
+    return mem ? GP_OK : GP_ERR_NOMEM;
 }

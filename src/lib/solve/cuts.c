@@ -129,8 +129,13 @@ static int add_fractional_cuts(glp_tree *T, gp_cuts *d)
     glp_prob *lp = glp_ios_get_prob(T);
     const gp_part_problem *p = d->p;
     int n = d->n, added = 0;
-    if (!d->head && !flow_graph(d))
+    if (!d->head && !flow_graph(d)) {
+        /* without its cuts the search would go elsewhere: stop it, and
+         * the solve reports out of memory */
+        d->nomem = true;
+        glp_ios_terminate(T);
         return 0;
+    }
     for (int b = 0; b < n && added < 200; b++) {
         if (glp_get_col_prim(lp, b * n + b + 1) < 0.1)
             continue;

@@ -22,6 +22,7 @@ typedef struct gp_cuts {
     int narcs, *head, *next, *first, *prev_arc, *fqueue;
     double *cap, *flow, *xb;
     int frac_cuts;               /* rows added at fractional points */
+    bool nomem;                  /* the separation ran out of memory: the search stopped */
 } gp_cuts;
 
 /* Scratch for the cuts of problem p; false when out of memory. */

@@ -55,9 +55,10 @@ static void glpk_error(void *info)
     /* The GLPK environment is unusable after an error: free all its memory
      * (problems included) before leaving. */
     glp_free_env();
+    /* gp_glpk_run always sets the jump target; GLPK outside it has no
+     * error hook */
     if (jb)
         longjmp(*jb, 1);
-    abort(); /* unreachable: gp_glpk_run always sets the jump target */
 }
 
 gp_status gp_glpk_run(gp_ctx *ctx, gp_status (*fn)(gp_ctx *ctx, void *user), void *user)

@@ -98,7 +98,8 @@ bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max, char 
 
 /* ---- 1. seeds and region growing ---------------------------------------- */
 
-static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng, int attempt, int *seed)
+/* false: out of memory */
+static bool pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng, int attempt, int *seed)
 {
     int n = p->n;
     double cx = 0, cy = 0;
@@ -135,17 +136,8 @@ static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng,
         seed[0] = first;
     }
     double *dmin = malloc((size_t)n * sizeof *dmin);
-    if (!dmin) { /* out of memory: the first free atoms, in order */
-        int j = placed;
-        for (int i = 0; i < n && j < k; i++) {
-            bool used = nl > 0 && p->lock[i] >= 0;
-            for (int q = 0; q < j && !used; q++)
-                used = seed[q] == i;
-            if (!used)
-                seed[j++] = i;
-        }
-        return;
-    }
+    if (!dmin)
+        return false;
     for (int i = 0; i < n; i++)
         dmin[i] = nl > 0 && p->lock[i] >= 0 ? -1 : DBL_MAX;
     for (int j0 = 0; j0 < placed; j0++)
@@ -182,9 +174,11 @@ static void pick_seeds(const gp_part_problem *p, int k, unsigned long long *rng,
         dmin[best] = -1;
     }
     free(dmin);
+    return true;
 }
 
-static void grow(gp_ls *s, const int *seed)
+/* false: out of memory */
+static bool grow(gp_ls *s, const int *seed)
 {
     const gp_part_problem *p = s->p;
     int n = p->n, k = s->k;
@@ -200,12 +194,14 @@ static void grow(gp_ls *s, const int *seed)
             left--;
         }
     bool *stuck = calloc((size_t)k, sizeof *stuck);
+    if (!stuck)
+        return false;
     while (left > 0) {
         /* lightest grid that can still grow */
         int gbest = -1;
         double lbest = DBL_MAX;
         for (int g = 0; g < k; g++) {
-            if (stuck && stuck[g])
+            if (stuck[g])
                 continue;
             double l = s->sum[g][p->primary] / s->scale[p->primary] + 1e-9 * s->size[g];
             if (l < lbest) {
@@ -234,10 +230,7 @@ static void grow(gp_ls *s, const int *seed)
             }
         }
         if (ib < 0) {
-            if (stuck)
-                stuck[gbest] = true;
-            else
-                break;
+            stuck[gbest] = true;
             continue;
         }
         gp_ls_assign(s, ib, gbest);
@@ -248,25 +241,27 @@ static void grow(gp_ls *s, const int *seed)
     for (int i = 0; i < n; i++)
         if (s->g[i] < 0)
             gp_ls_assign(s, i, 0);
+    return true;
 }
 
-/* One restart: grow, repair, improve. */
-static void solve_once(gp_ls *s, int attempt, unsigned long long *rng, gp_work *w, double *i0)
+/* One restart: grow, repair, improve; false: out of memory. */
+static bool solve_once(gp_ls *s, int attempt, unsigned long long *rng, gp_work *w, double *i0)
 {
     int *seed = malloc((size_t)s->k * sizeof *seed);
     if (!seed)
-        return;
+        return false;
     for (int g = 0; g < s->k; g++) {
         s->size[g] = 0;
         s->sw[g] = s->sx[g] = s->sy[g] = s->sxx[g] = 0;
         memset(s->sum[g], 0, sizeof s->sum[g]);
     }
-    pick_seeds(s->p, s->k, rng, attempt, seed);
-    grow(s, seed);
+    bool ok = pick_seeds(s->p, s->k, rng, attempt, seed) && grow(s, seed);
     /* each step of growth scans the atoms for the grid's: about a tenth of a
      * pass's look at an atom */
     gp_work_spend(w, 0.1 * GP_WORK_ATOM * s->p->n * (s->p->n - s->k + 1));
     free(seed);
+    if (!ok)
+        return false;
     if (*i0 <= 0) {
         double t = 0;
         for (int g = 0; g < s->k; g++)
@@ -274,6 +269,7 @@ static void solve_once(gp_ls *s, int attempt, unsigned long long *rng, gp_work *
         *i0 = t > 0 ? t : 1.0;
     }
     gp_ls_search(s, w, *i0);
+    return true;
 }
 
 gp_status gp_partition(const gp_part_problem *p, gp_work *w, gp_part_result *res)
@@ -341,7 +337,10 @@ gp_status gp_partition(const gp_part_problem *p, gp_work *w, gp_part_result *res
              * budget lasts (at most 250 times the usual); once one does,
              * stop at the budget's "enough" */
             for (int at = 0; at < attempts || (best_v > 0 && at < 250 * attempts); at++) {
-                solve_once(&s, at, &rng, w, &i0);
+                if (!solve_once(&s, at, &rng, w, &i0)) {
+                    gp_ls_free(&s);
+                    return GP_ERR_NOMEM;
+                }
                 double v = gp_ls_violation(&s), f = gp_ls_objective(&s, i0);
                 if (v < best_v - 1e-12 || (fabs(v - best_v) <= 1e-12 && f < best_f - 1e-12)) {
                     best_v = v;

@@ -345,6 +345,7 @@ typedef struct bc_job {
     double *warm;
     gp_cuts d;
     build_buf *bb;
+    bool nomem; /* checking GLPK's plan ran out of memory */
 } bc_job;
 
 /* Reads the incumbent of lp as a plan into grid (k grids), when it is
@@ -370,8 +371,10 @@ static void take_incumbent(gp_ctx *ctx, bc_job *j, glp_prob *lp, double obj)
     if (ng != k || !(obj < *j->objective * (1 - 1e-9)))
         return;
     int *cand = malloc((size_t)n * sizeof *cand);
-    if (!cand)
+    if (!cand) {
+        j->nomem = true;
         return;
+    }
     for (int i = 0; i < n; i++)
         cand[i] = label[cent[i]];
     /* never trust, check */
@@ -382,6 +385,7 @@ static void take_incumbent(gp_ctx *ctx, bc_job *j, glp_prob *lp, double obj)
         memcpy(j->grid, cand, (size_t)n * sizeof *j->grid);
         *j->objective = gp_model_objective(p, j->grid, k);
         *j->improved = true;
+        j->nomem |= isnan(*j->objective);
     }
     free(cand);
 }
@@ -445,7 +449,7 @@ static gp_status bc_run(gp_ctx *ctx, void *user)
            : rc == GLP_ESTOP || rc == GLP_EITLIM ? "out of budget" : "stopped",
            j->d.cuts + j->d.frac_cuts, j->d.frac_cuts, *j->objective, *j->bound);
     glp_delete_prob(lp);
-    return GP_OK;
+    return j->nomem || j->d.nomem ? GP_ERR_NOMEM : GP_OK;
 }
 
 /* Its flows, for the flow model's start: along a breadth-first tree of
