@@ -26,6 +26,7 @@ typedef struct gp_job {
     double *x, *y;
     int *xadj, *adj, *existing, *lock;
     const char **lock_names;
+    const char **names;          /* each atom's id (not owned) */
     int *full, n_full, n_dedicated; /* problem index -> atom; dedicated atoms left out */
     gp_part_result res;
     gp_status st;

@@ -74,7 +74,7 @@ void gp_job_free(gp_job *j)
 {
     gp_part_result_free(&j->res);
     free(j->v), free(j->x), free(j->y), free(j->xadj), free(j->adj), free(j->existing), free(j->lock);
-    free(j->lock_names), free(j->full);
+    free(j->lock_names), free(j->names), free(j->full);
 }
 
 
@@ -122,7 +122,8 @@ bool gp_job_build(gp_job *j)
     j->xadj = malloc((size_t)(m + 1) * sizeof *j->xadj);
     j->adj = malloc((size_t)(ne ? ne : 1) * sizeof *j->adj);
     j->existing = ds->has_existing ? malloc((size_t)(m ? m : 1) * sizeof *j->existing) : NULL;
-    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj || (ds->has_existing && !j->existing)) {
+    j->names = malloc((size_t)(m ? m : 1) * sizeof *j->names);
+    if (!j->v || !j->x || !j->y || !j->xadj || !j->adj || !j->names || (ds->has_existing && !j->existing)) {
         free(pos);
         j->st = GP_ERR_NOMEM;
         return false;
@@ -133,6 +134,7 @@ bool gp_job_build(gp_job *j)
         memcpy(j->v[q], a->v, sizeof j->v[q]);
         j->x[q] = a->cx;
         j->y[q] = a->cy;
+        j->names[q] = a->id;
         if (j->existing)
             j->existing[q] = a->existing;
         j->xadj[q] = ne;
@@ -169,6 +171,7 @@ bool gp_job_build(gp_job *j)
     }
     j->p.lock = j->lock;
     j->p.lock_names = j->lock_names;
+    j->p.names = j->names;
     j->p.v = (const double(*)[GP_NATTR])j->v;
     j->p.x = j->x;
     j->p.y = j->y;

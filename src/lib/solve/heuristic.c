@@ -54,8 +54,12 @@ bool gp_part_count_range(const gp_part_problem *p, int *k_min, int *k_max, char 
             continue;
         for (int i = 0; i < p->n; i++)
             if (p->v[i][a] > p->hi[a] * (1 + 1e-12)) {
-                snprintf(reason, len, "an atom has %g %s, above the %g maximum of one grid: split that unit or "
-                         "raise the bound", p->v[i][a], unit[a], p->hi[a]);
+                if (p->names && p->names[i])
+                    snprintf(reason, len, "atom '%s' has %g %s, above the %g maximum of one grid: split that unit "
+                             "(or use smaller cells) or raise the bound", p->names[i], p->v[i][a], unit[a], p->hi[a]);
+                else
+                    snprintf(reason, len, "an atom has %g %s, above the %g maximum of one grid: split that unit or "
+                             "raise the bound", p->v[i][a], unit[a], p->hi[a]);
                 return false;
             }
         double t = gp_ls_total(p, a), lo = p->lo[a], hi = p->hi[a];

@@ -224,6 +224,7 @@ gp_status gp_model_lns(gp_ctx *ctx, const gp_part_problem *p, int k, int *grid, 
         sxadj[na] = ne;
         gp_part_problem sub = *p;
         sub.n = na;
+        sub.names = NULL; /* its atoms are numbered anew */
         /* a sub-model's budget: the usual, or for a neighbourhood whose LP
          * alone would take more, a few times that LP when it is a small
          * part of what is left (a larger effort reaches larger ones) */

@@ -76,6 +76,7 @@ typedef struct gp_part_problem {
     const int *lock;              /* lock group per atom (-1: free) or NULL */
     int n_locks;                  /* groups 0..n_locks-1: each one grid, apart */
     const char *const *lock_names;/* for messages */
+    const char *const *names;     /* each atom's id, for messages, or NULL */
     double weight_mean;           /* > 0: the mean in the model's weights (a
                                      part of a community keeps the whole's) */
 } gp_part_problem;
