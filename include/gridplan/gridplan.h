@@ -102,11 +102,13 @@ const char *gp_ctx_errmsg(const gp_ctx *ctx);
  * is called: a call made on a cancelled context returns GP_ERR_CANCELLED
  * at once.
  *
- * gp_ctx_set_cancel() installs a function polled during a call, between
- * stages and about ten times a second while the communities are solved,
- * always on the thread that made the call (like the log
+ * gp_ctx_set_cancel() installs a function polled during a call: between
+ * stages, every 64 units, rows of cells or communities in the loops that
+ * load and atomize, and about ten times a second while the communities are
+ * solved, always on the thread that made the call (like the log
  * callback), so that a host can tie it to its own cancel button; a
- * nonzero return cancels as gp_ctx_cancel() does. fn may be NULL. It also
+ * nonzero return cancels as gp_ctx_cancel() does. Keep it cheap: it may
+ * be called some hundreds of times a second. fn may be NULL. It also
  * clears an earlier request. */
 typedef int (*gp_cancel_fn)(void *user);
 void gp_ctx_cancel(gp_ctx *ctx);

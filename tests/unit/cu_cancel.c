@@ -181,6 +181,60 @@ static void test_host_function(void)
     gp_ctx_destroy(w.ctx);
 }
 
+/* Polls counted until "stage graph: done" is logged. */
+typedef struct early {
+    watch w;
+    int polls_at_graph;
+} early;
+
+static void on_log_graph(void *user, gp_log_level level, const char *msg)
+{
+    early *e = user;
+    (void)level;
+    if (strncmp(msg, "stage graph: done", 17) == 0)
+        e->polls_at_graph = e->w.polls;
+}
+
+/* A host that cancels at every one of its polls up to the graph stage:
+ * between stages and inside the loops over units and communities (load,
+ * atomize, graph). Each run stops with GP_ERR_CANCELLED, names the stage,
+ * writes nothing and leaves the previous output as it was. The polls
+ * before the pool starts do not depend on time, so neither does this. */
+static void test_every_poll(void)
+{
+    early e = {0};
+    watch *w = &e.w;
+    CU_ASSERT_EQUAL_FATAL(gp_ctx_create(&w->ctx), GP_OK);
+    w->caller = pthread_self();
+    w->cancel_at_poll = 1 << 30;
+    gp_ctx_set_log(w->ctx, on_log_graph, &e, GP_LOG_DEBUG);
+    gp_ctx_set_cancel(w->ctx, on_poll, w);
+    CU_ASSERT_EQUAL_FATAL(run_demo(w, 1), GP_OK);
+    int n = e.polls_at_graph;
+    /* 4 stage boundaries, and polls inside the loops over the demo's 344
+     * units (load, atomize) and 10 communities (graph) */
+    CU_ASSERT(n > 4);
+    char *before = snapshot(outdir);
+    int in_loops = 0;
+    for (int at = 1; at <= n; at++) {
+        w->polls = 0;
+        w->cancel_at_poll = at;
+        gp_ctx_set_cancel(w->ctx, on_poll, w);
+        CU_ASSERT_EQUAL(run_demo(w, 1), GP_ERR_CANCELLED);
+        const char *msg = gp_ctx_errmsg(w->ctx);
+        CU_ASSERT(strstr(msg, "cancelled in stage") != NULL);
+        in_loops += w->polls == at && (strstr(msg, "stage load") || strstr(msg, "stage atomize") ||
+                                       strstr(msg, "stage graph"));
+        char *after = snapshot(outdir);
+        CU_ASSERT_STRING_EQUAL(after, before);
+        free(after);
+        CU_ASSERT_EQUAL(leftovers(), 0);
+    }
+    CU_ASSERT(in_loops >= n - 4);
+    free(before);
+    gp_ctx_destroy(w->ctx);
+}
+
 /* gp_ctx_cancel from another thread while the communities are solved, on
  * the pool's threads: the run stops and writes nothing. */
 static void *cancel_later(void *arg)
@@ -224,6 +278,7 @@ void register_cancel_suite(void)
 {
     static const cu_case cases[] = {{"every_stage", test_every_stage},
                                     {"host_function", test_host_function},
+                                    {"every_poll", test_every_poll},
                                     {"other_thread", test_other_thread},
                                     {NULL, NULL}};
     CU_pSuite s = CU_add_suite("cancel", suite_init, suite_clean);

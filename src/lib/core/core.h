@@ -44,6 +44,10 @@ struct gp_ctx {
  * function, so there call it a few times a second at most; on a worker
  * thread it only reads a flag. */
 bool gp_stopped(gp_ctx *ctx);
+/* For long loops on the caller's thread (loading, tessellating, atomizing):
+ * the cancel flag on every call, the host's function (gp_stopped) on every
+ * 64th; *tick is the loop's own counter, starting at 0. */
+bool gp_stopped_tick(gp_ctx *ctx, unsigned *tick);
 /* GP_ERR_CANCELLED with a message that names where the run stopped. */
 gp_status gp_cancelled(gp_ctx *ctx, const char *where);
 

@@ -113,10 +113,19 @@ bool gp_stopped(gp_ctx *ctx)
     if (atomic_load_explicit(ctx->stop, memory_order_relaxed))
         return true;
     /* the host's function only on its own thread; its callers (stage
-     * boundaries, the pool's 100 ms wait) keep it to a few times a second */
+     * boundaries, every 64th step of the long loops through
+     * gp_stopped_tick, the pool's 100 ms wait) keep it to hundreds of
+     * calls a second at most */
     if (ctx->cancel_fn && ctx->stop == &ctx->stop_flag && !ctx->logbuf && ctx->cancel_fn(ctx->cancel_user))
         atomic_store(ctx->stop, 1);
     return atomic_load(ctx->stop) != 0;
+}
+
+bool gp_stopped_tick(gp_ctx *ctx, unsigned *tick)
+{
+    if (atomic_load_explicit(ctx->stop, memory_order_relaxed))
+        return true;
+    return (*tick)++ % 64 == 0 && gp_stopped(ctx);
 }
 
 gp_status gp_cancelled(gp_ctx *ctx, const char *where)

@@ -211,8 +211,13 @@ gp_status gp_apportion(gp_ctx *ctx, GEOSGeometry *const *units, const double *uv
     }
     for (int t = 0; t < n_targets; t++)
         GEOSArea_r(h, targets[t], &tarea[t]);
+    unsigned tick = 0;
     for (int u = 0; u < n_units && !st; u++) {
         moved_to[u] = -1;
+        if (gp_stopped_tick(ctx, &tick)) {
+            st = GP_ERR_CANCELLED;
+            break;
+        }
         gp_tree_query(ctx, tree, units[u], &hv);
         const GEOSPreparedGeometry *pu = hv.n ? GEOSPrepare_r(h, units[u]) : NULL;
         if (hv.n && !pu) {

@@ -234,7 +234,12 @@ gp_status gp_atomize(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds)
     }
     for (int c = 0; c < ds->n_comms; c++)
         GEOSArea_r(h, ds->comms[c].geom, &carea[c]);
+    unsigned tick = 0;
     for (int ui = 0; ui < ds->n_units && !st; ui++) {
+        if (gp_stopped_tick(ctx, &tick)) {
+            st = GP_ERR_CANCELLED;
+            break;
+        }
         gp_unit *u = &ds->units[ui];
         gp_tree_query(ctx, tree, u->geom, &hv);
         /* fast path: the unit lies inside one community */

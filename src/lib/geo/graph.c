@@ -300,8 +300,9 @@ gp_status gp_graph_build(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds)
     double tol = cfg->atoms.snap;
     edges e = {0};
     gp_status st = GP_OK;
+    unsigned tick = 0;
     for (int c = 0; c < ds->n_comms && !st; c++)
-        st = community_edges(ctx, ds, c, tol, &e);
+        st = gp_stopped_tick(ctx, &tick) ? GP_ERR_CANCELLED : community_edges(ctx, ds, c, tol, &e);
     if (st) {
         free(e.v);
         return st;

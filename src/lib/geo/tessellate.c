@@ -134,6 +134,7 @@ gp_status gp_cells_make(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds,
     gp_status st = GP_OK;
     ds->cell_hex = hex;
     ds->cell_size = size;
+    unsigned tick = 0;
     for (int c = 0; c < ds->n_comms && !st; c++) {
         gp_community *cm = &ds->comms[c];
         double x0, y0, x1, y1;
@@ -148,6 +149,10 @@ gp_status gp_cells_make(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds,
         cellpiece *p = NULL;
         int n = 0, cap = 0;
         for (long j = j0; j <= j1 && !st; j++) {
+            if (gp_stopped_tick(ctx, &tick)) {
+                st = GP_ERR_CANCELLED;
+                break;
+            }
             /* the community clipped to this row once, for its boundary cells */
             GEOSGeometry *band = NULL;
             for (long i = i0; i <= i1 && !st; i++) {

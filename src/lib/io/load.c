@@ -44,7 +44,13 @@ static gp_status load_units(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, g
     OGR_L_ResetReading(s->lyr);
     OGRFeatureH f;
     char label[160], where[176];
+    unsigned tick = 0;
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        if (gp_stopped_tick(ctx, &tick)) {
+            OGR_F_Destroy(f);
+            free(fids);
+            return GP_ERR_CANCELLED;
+        }
         gp_src_label(f, id_i, label, sizeof label);
         snprintf(where, sizeof where, "feature %s", label);
         gp_unit *u = gp_grow_slot(&ds->units, &cap, ds->n_units, sizeof *ds->units);
