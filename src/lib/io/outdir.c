@@ -2,6 +2,7 @@
  * swapped in at the end, so that a failed run never leaves a half-written
  * result and never replaces a good one. */
 #include <errno.h>
+#include <fcntl.h> /* AT_FDCWD; renameat2 and RENAME_EXCHANGE come from stdio.h (_GNU_SOURCE) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,17 @@ gp_status gp_outdir_commit(gp_ctx *ctx, gp_outdir *o)
 {
     struct stat st;
     bool had_old = stat(o->dir, &st) == 0;
+    /* one atomic swap where the file system allows it: at every instant
+     * the folder holds either the previous result or the new one, even if
+     * the process is killed in between */
+    if (had_old && S_ISDIR(st.st_mode) && renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->dir, RENAME_EXCHANGE) == 0) {
+        gp_rmtree(o->tmp); /* the previous result, under the temporary name */
+        free(o->tmp);
+        o->tmp = NULL;
+        return GP_OK;
+    }
+    /* otherwise (a file system without RENAME_EXCHANGE) two renames: the
+     * previous result aside, then the new one in place */
     if (had_old && rename(o->dir, o->old) != 0)
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: cannot move the previous result aside: %s", o->dir, strerror(errno));
     if (rename(o->tmp, o->dir) != 0) {
