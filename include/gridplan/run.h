@@ -42,6 +42,9 @@ typedef struct gp_run_summary {
     double elapsed_s;
     int communities_not_found; /* of communities_infeasible: no plan found within
                                   the work budget, none proven impossible */
+    /* an update ([input] previous): communities whose grids were kept as
+     * they were, solved again from them, or drawn anew; all -1 otherwise */
+    int update_kept, update_rebalanced, update_redrawn;
 } gp_run_summary;
 
 /* Runs the whole pipeline for a scenario: load, project, atomize, attach

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Exit codes (docs/exit-codes.md). */
 enum {
@@ -26,6 +27,11 @@ static const char USAGE[] =
     "\n"
     "commands:\n"
     "  run SCENARIO [--out DIR]   run the whole pipeline and write the output folder\n"
+    "  update --plan PREVIOUS SCENARIO [--out DIR]\n"
+    "                             rerun after new data: communities whose atoms are as\n"
+    "                             in the output folder PREVIOUS and whose grids meet\n"
+    "                             every bound keep them exactly; the others are solved\n"
+    "                             again from their previous grids\n"
     "  validate SCENARIO          check the scenario and its input data; write nothing\n"
     "  tessellate SCENARIO [--out FILE.gpkg]\n"
     "                             build the atoms (cells or units, with counts and\n"
@@ -164,6 +170,9 @@ static void print_summary(const gp_run_summary *s, bool wrote)
     if (s->communities_not_found)
         printf(", %d with no plan found (raise [solver] effort)", s->communities_not_found);
     printf("\n");
+    if (s->update_kept >= 0)
+        printf("update         %d kept, %d rebalanced, %d redrawn (report.json says why, per community)\n",
+               s->update_kept, s->update_rebalanced, s->update_redrawn);
     if (wrote)
         printf("output         %s/{grids.gpkg, atoms.gpkg, %sreport.json, report.html}\n", s->output_dir,
                s->workers > 0 ? "assignments.csv, " : "");
@@ -283,7 +292,24 @@ static int cmd_interpolate(gp_ctx *ctx, gp_interpolate_opts *o, const char *fiel
     return EXIT_OK;
 }
 
-static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate_only)
+/* path as given when absolute, else against the working folder (a
+ * command-line path, unlike the scenario's, which are against its folder);
+ * NULL when out of memory or the folder is unknown. Caller frees. */
+static char *cwd_path(const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        return NULL;
+    size_t len = strlen(cwd) + strlen(path) + 2;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%s/%s", cwd, path);
+    return p;
+}
+
+static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate_only, const char *previous)
 {
     gp_scenario *sc = NULL;
     gp_status st = gp_scenario_load(ctx, path, &sc);
@@ -295,6 +321,16 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
         gp_scenario_destroy(sc);
         report_error(ctx, st);
         return EXIT_USAGE;
+    }
+    if (previous) {
+        char *abs = cwd_path(previous);
+        st = abs ? gp_scenario_set(ctx, sc, "input", "previous", abs) : GP_ERR_NOMEM;
+        free(abs);
+        if (st != GP_OK) {
+            gp_scenario_destroy(sc);
+            report_error(ctx, st);
+            return st == GP_ERR_NOMEM ? EXIT_FAILURE_OTHER : EXIT_SCENARIO;
+        }
     }
     gp_run_summary sum;
     st = validate_only ? gp_validate(ctx, sc, &sum) : gp_run(ctx, sc, &sum);
@@ -311,7 +347,7 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
 
 int main(int argc, char **argv)
 {
-    const char *cmd = NULL, *out = NULL, *pos[26] = {NULL}, *fields = NULL, *html = NULL;
+    const char *cmd = NULL, *out = NULL, *pos[26] = {NULL}, *fields = NULL, *html = NULL, *plan_dir = NULL;
     int npos = 0;
     gp_interpolate_opts io;
     memset(&io, 0, sizeof io);
@@ -349,12 +385,15 @@ int main(int argc, char **argv)
             verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbosity = 2;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--fields") || !strcmp(a, "--html")) {
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--fields") || !strcmp(a, "--html") ||
+                   !strcmp(a, "--plan")) {
             if (++i >= argc) {
                 fprintf(stderr, "gridplan: %s needs a value (see gridplan --help)\n", a);
                 return EXIT_USAGE;
             }
-            if (!strcmp(a, "--fields"))
+            if (!strcmp(a, "--plan"))
+                plan_dir = argv[i];
+            else if (!strcmp(a, "--fields"))
                 fields = argv[i], interp_opt = true;
             else if (!strcmp(a, "--html"))
                 html = argv[i];
@@ -390,10 +429,16 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     bool is_run = !strcmp(cmd, "run"), is_val = !strcmp(cmd, "validate"), is_tess = !strcmp(cmd, "tessellate"),
-         is_int = !strcmp(cmd, "interpolate"), is_cmp = !strcmp(cmd, "compare");
-    if (!is_run && !is_val && !is_tess && !is_int && !is_cmp) {
-        fprintf(stderr, "gridplan: unknown command '%s' (commands: run, validate, tessellate, interpolate, "
+         is_int = !strcmp(cmd, "interpolate"), is_cmp = !strcmp(cmd, "compare"), is_upd = !strcmp(cmd, "update");
+    if (!is_run && !is_val && !is_tess && !is_int && !is_cmp && !is_upd) {
+        fprintf(stderr, "gridplan: unknown command '%s' (commands: run, update, validate, tessellate, interpolate, "
                         "compare, version, help)\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (is_upd != (plan_dir != NULL)) {
+        fprintf(stderr, is_upd ? "gridplan: update needs --plan PREVIOUS_OUTPUT, the output folder of the run to "
+                                 "update, e.g. gridplan update --plan out/city scenario.ini\n"
+                               : "gridplan: --plan belongs to update\n");
         return EXIT_USAGE;
     }
     if (html && !is_cmp) {
@@ -450,7 +495,7 @@ int main(int argc, char **argv)
     } else if (is_tess) {
         rc = cmd_tessellate(ctx, pos[0], out);
     } else {
-        rc = cmd_run(ctx, pos[0], out, is_val);
+        rc = cmd_run(ctx, pos[0], out, is_val, is_upd ? plan_dir : NULL);
     }
     signal_ctx = NULL;
     gp_ctx_destroy(ctx);

@@ -58,6 +58,9 @@ static void warn_inert_keys(gp_ctx *ctx, const gp_config *cfg)
         if (cfg->input.weights.path)
             gp_log(ctx, GP_LOG_WARN, "[input] weights has no effect in this version of gridplan: %s", why);
     }
+    if (cfg->input.previous && cfg->input.existing_plan_given)
+        gp_log(ctx, GP_LOG_INFO, "update: the grids of %s are the plan in force, in place of [input] existing_plan",
+               cfg->input.previous);
     if (cfg->objective.stability > 0 && !cfg->input.existing_plan.path)
         gp_log(ctx, GP_LOG_WARN, "[objective] stability has no effect without [input] existing_plan");
 }
@@ -77,7 +80,7 @@ static gp_status stage_atomize(run *r)
     gp_dataset *ds = &r->ds;
     gp_status st;
     if ((st = gp_atomize(r->ctx, r->cfg, ds)) || (st = gp_existing_map(r->ctx, ds)) ||
-        (st = gp_cases_attach(r->ctx, r->cfg, ds)))
+        (st = gp_cases_attach(r->ctx, r->cfg, ds)) || (st = gp_atoms_digest(r->ctx, ds)))
         return st;
     gp_log(r->ctx, GP_LOG_INFO, "%d atoms, %d cases attached (%.2f s)", ds->n_atoms,
            ds->n_cases - ds->n_cases_unmatched, gp_now() - r->t);
@@ -116,7 +119,8 @@ static gp_status stage_staff(run *r)
 
 static gp_status stage_partition(run *r)
 {
-    return gp_exec_partition(r->ctx, r->cfg, &r->tmpl, &r->ds, &r->plan);
+    gp_status st = gp_update_decide(r->ctx, &r->ds, &r->tmpl);
+    return st ? st : gp_exec_partition(r->ctx, r->cfg, &r->tmpl, &r->ds, &r->plan);
 }
 
 static gp_status stage_grids(run *r)
@@ -223,6 +227,12 @@ static void fill_summary(const gp_dataset *ds, const gp_plan *plan, gp_run_summa
     sm->grid_households_min = sm->grid_households_max = -1;
     sm->grid_population_min = sm->grid_population_max = -1;
     sm->communities_infeasible = 0;
+    sm->update_kept = sm->update_rebalanced = sm->update_redrawn = ds->is_update ? 0 : -1;
+    for (int c = 0; c < ds->n_comms && ds->is_update; c++) {
+        sm->update_kept += ds->comms[c].update == GP_UPD_KEPT;
+        sm->update_rebalanced += ds->comms[c].update == GP_UPD_REBALANCED;
+        sm->update_redrawn += ds->comms[c].update == GP_UPD_REDRAWN;
+    }
     for (int c = 0; c < ds->n_comms; c++) {
         sm->communities_infeasible += gp_comm_unmet(ds->comms[c].status);
         sm->communities_not_found += ds->comms[c].status == GP_CS_NOT_FOUND;

@@ -44,6 +44,11 @@ typedef struct gp_config {
         gp_cfg_field cases_type, existing_plan_id, weights_field;
         gp_cfg_field workers_id, workers_name, workers_community, workers_grids, workers_fte, workers_lock;
         const char *crs;         /* working CRS: "auto" or a projected CRS in metres */
+        /* an update: the previous output folder; its grids.gpkg is then the
+         * plan in force (existing_plan, in previous_grids, owned) */
+        const char *previous;
+        char *previous_grids;
+        bool existing_plan_given; /* an update replaced the scenario's existing_plan */
     } input;
     struct {
         int mode;                /* enum gp_atoms_mode */

@@ -37,6 +37,8 @@ static const keyspec KEYS[] = {
     SOURCE("cases", cases),
     {"input", "cases.type", K_FIELD, 0, 0, NULL, NULL, AT(input.cases_type)},
     SOURCE("existing_plan", existing_plan),
+    /* the output folder of the run this one updates (gridplan update) */
+    {"input", "previous", K_PATH, 0, 0, NULL, NULL, AT(input.previous)},
     {"input", "existing_plan.id", K_FIELD, 0, 0, NULL, "grid_id", AT(input.existing_plan_id)},
     SOURCE("weights", weights),
     {"input", "weights.field", K_FIELD, 0, 0, NULL, NULL, AT(input.weights_field)},
@@ -301,6 +303,7 @@ bool gp_config_lists(const char *list, const char *name)
 
 void gp_config_clear(gp_config *cfg)
 {
+    free(cfg->input.previous_grids);
     free(cfg->case_weights.type);
     free(cfg->case_weights.weight);
     memset(cfg, 0, sizeof *cfg);
@@ -336,6 +339,21 @@ bool gp_config_build(gp_config *cfg, const gp_entry *e, int n, const char *path,
     if (!entry_of(e, n, "workers", "time_limit"))
         cfg->workers.time_limit = cfg->solver.time_limit;
     cfg->output.dir = out_dir;
+    /* an update: the previous output's grids are the plan in force, kept
+     * where nothing changed and the start of the rebalancing elsewhere */
+    if (cfg->input.previous) {
+        size_t len = strlen(cfg->input.previous) + 16;
+        if (!(cfg->input.previous_grids = malloc(len)))
+            return false;
+        snprintf(cfg->input.previous_grids, len, "%s/grids.gpkg", cfg->input.previous);
+        cfg->input.existing_plan_given = cfg->input.existing_plan.path != NULL;
+        cfg->input.existing_plan.path = cfg->input.previous_grids;
+        cfg->input.existing_plan.layer = "grids";
+        cfg->input.existing_plan.crs = NULL;
+        cfg->input.existing_plan_id.name = "grid_id";
+        if (!entry_of(e, n, "objective", "stability"))
+            cfg->objective.stability = 1;
+    }
     /* workload: what the section says (keys left out weigh 0); without the
      * section, households, or population when there are no households */
     bool any = false;

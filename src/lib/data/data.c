@@ -19,6 +19,71 @@ const char *gp_comm_status_name(int status)
     }
 }
 
+const char *gp_update_action_name(int action)
+{
+    switch (action) {
+    case GP_UPD_KEPT: return "kept";
+    case GP_UPD_REBALANCED: return "rebalanced";
+    case GP_UPD_REDRAWN: return "redrawn";
+    default: return "none";
+    }
+}
+
+void gp_previous_free(gp_previous *p)
+{
+    for (int i = 0; i < p->n_comms; i++)
+        free(p->comms[i].id), free(p->comms[i].search), free(p->comms[i].bound_by);
+    for (int i = 0; i < p->n_atoms; i++)
+        free(p->atoms[i].id), free(p->atoms[i].grid), free(p->atoms[i].community);
+    for (int i = 0; i < p->n_workers; i++)
+        free(p->workers[i].id), free(p->workers[i].community), free(p->workers[i].grids);
+    free(p->comms), free(p->atoms), free(p->workers), free(p->dir);
+    memset(p, 0, sizeof *p);
+}
+
+static int cmp_comm(const void *a, const void *b)
+{
+    return strcmp(((const gp_prev_comm *)a)->id, ((const gp_prev_comm *)b)->id);
+}
+
+static int cmp_atom(const void *a, const void *b)
+{
+    return strcmp(((const gp_prev_atom *)a)->id, ((const gp_prev_atom *)b)->id);
+}
+
+static int cmp_worker(const void *a, const void *b)
+{
+    return strcmp(((const gp_prev_worker *)a)->id, ((const gp_prev_worker *)b)->id);
+}
+
+const gp_prev_worker *gp_previous_worker(const gp_previous *p, const char *id)
+{
+    gp_prev_worker key = {.id = (char *)id};
+    return p->n_workers ? bsearch(&key, p->workers, (size_t)p->n_workers, sizeof *p->workers, cmp_worker) : NULL;
+}
+
+void gp_previous_sort(gp_previous *p)
+{
+    if (p->n_workers)
+        qsort(p->workers, (size_t)p->n_workers, sizeof *p->workers, cmp_worker);
+    if (p->n_comms)
+        qsort(p->comms, (size_t)p->n_comms, sizeof *p->comms, cmp_comm);
+    if (p->n_atoms)
+        qsort(p->atoms, (size_t)p->n_atoms, sizeof *p->atoms, cmp_atom);
+}
+
+const gp_prev_comm *gp_previous_comm(const gp_previous *p, const char *id)
+{
+    gp_prev_comm key = {.id = (char *)id};
+    return p->n_comms ? bsearch(&key, p->comms, (size_t)p->n_comms, sizeof *p->comms, cmp_comm) : NULL;
+}
+
+const gp_prev_atom *gp_previous_atom(const gp_previous *p, const char *id)
+{
+    gp_prev_atom key = {.id = (char *)id};
+    return p->n_atoms ? bsearch(&key, p->atoms, (size_t)p->n_atoms, sizeof *p->atoms, cmp_atom) : NULL;
+}
+
 void gp_weights_free(gp_ctx *ctx, gp_weights *w)
 {
     for (int i = 0; i < w->n; i++)
@@ -47,6 +112,7 @@ void gp_dataset_free(gp_ctx *ctx, gp_dataset *ds)
     if (!ds)
         return;
     GEOSContextHandle_t h = ctx->geos;
+    gp_previous_free(&ds->prev);
     for (int i = 0; i < ds->n_units; i++) {
         free(ds->units[i].id);
         free(ds->units[i].lock);

@@ -48,6 +48,11 @@ typedef struct gp_community {
                                     better plans kept, sub-models out of budget */
     double units;                /* work units the partition spent (plan/) */
     double hh_moved;             /* vs the existing plan (NAN: none) */
+    char atoms_digest[72];       /* "sha256:...": its atoms' ids, counts and geometry (geo/) */
+    /* an update (gridplan update): what was done with it and why */
+    int update;                  /* gp_update_action */
+    char update_reason[512];
+    int prev;                    /* index into the dataset's previous communities, -1: none */
     /* staffing (staff/) */
     double work;                 /* workload of its atoms */
     double fte0, fte1;           /* FTE in the roster / after allocation */
@@ -57,6 +62,12 @@ typedef struct gp_community {
     double wobjective, wgap, wseconds;
     char wreason[512];           /* why the assignment misses a rule, with a fix */
 } gp_community;
+
+/* An update's action on a community: its grids kept as they were; re-solved
+ * from them (the rebalancing); or drawn anew, the previous grids being no
+ * usable start. */
+enum gp_update_action { GP_UPD_NONE = 0, GP_UPD_KEPT, GP_UPD_REBALANCED, GP_UPD_REDRAWN };
+const char *gp_update_action_name(int action);
 
 enum gp_comm_status { GP_CS_PENDING = 0, GP_CS_FEASIBLE, GP_CS_INFEASIBLE, GP_CS_OPTIMAL, GP_CS_TIME_CAPPED,
                       GP_CS_NOT_FOUND };
@@ -124,6 +135,42 @@ typedef struct gp_worker {
     gp_ivec grids;               /* plan grid indexes */
 } gp_worker;
 
+/* The output an update starts from ([input] previous): its communities as
+ * report.json has them and its atoms as atoms.gpkg has them. */
+typedef struct gp_prev_comm {
+    char *id;
+    char digest[72];             /* atoms_digest; "" in outputs of older versions */
+    int status;                  /* gp_comm_status */
+    double objective, bound, gap;
+    char *search, *bound_by;     /* as written, or NULL */
+    int n_grids;
+} gp_prev_comm;
+
+typedef struct gp_prev_atom {
+    char *id, *grid, *community;
+    double v[GP_NATTR];
+} gp_prev_atom;
+
+typedef struct gp_prev_worker {
+    char *id, *community, *grids; /* as assignments.csv has them */
+} gp_prev_worker;
+
+typedef struct gp_previous {
+    char *dir;
+    char digest[72];             /* its plan digest */
+    gp_prev_comm *comms; int n_comms;   /* sorted by id */
+    gp_prev_atom *atoms; int n_atoms;   /* sorted by id */
+    gp_prev_worker *workers; int n_workers; /* sorted by id; none without assignments.csv */
+} gp_previous;
+
+void gp_previous_free(gp_previous *p);
+/* Sorts p's communities and atoms by id, for the lookups below. */
+void gp_previous_sort(gp_previous *p);
+/* A previous community or atom by id; NULL when there is none. */
+const gp_prev_comm *gp_previous_comm(const gp_previous *p, const char *id);
+const gp_prev_atom *gp_previous_atom(const gp_previous *p, const char *id);
+const gp_prev_worker *gp_previous_worker(const gp_previous *p, const char *id);
+
 /* Ancillary weights for dasymetric apportioning (geo/apportion.c). */
 typedef struct gp_weights {
     GEOSGeometry **geoms;
@@ -170,6 +217,9 @@ typedef struct gp_dataset {
     int n_transfers;
     double capacity;             /* workload one FTE may carry */
     char roster_reason[512];     /* the roster cannot carry the workload: by how much */
+    /* an update: the previous output (io/previous.c) */
+    bool is_update;
+    gp_previous prev;
 } gp_dataset;
 
 /* Frees what ds holds (ds itself is the caller's) and zeroes it. */

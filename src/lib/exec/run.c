@@ -23,7 +23,11 @@ typedef struct part_args {
 static void first_pass(gp_ctx *tctx, int i, void *user)
 {
     part_args *a = user;
-    gp_job_solve(&a->jobs[i], tctx, a->budget[i], a->cfg->solver.time_limit);
+    gp_job *j = &a->jobs[i];
+    if (j->ds->comms[j->c].update == GP_UPD_KEPT)
+        gp_job_keep(j, tctx);
+    else
+        gp_job_solve(j, tctx, a->budget[i], a->cfg->solver.time_limit);
 }
 
 static void second_pass(gp_ctx *tctx, int i, void *user)
@@ -97,6 +101,10 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
         plan->budget = gp_plan_budgets(cfg, ds, whole);
     for (int c = 0; !st && c < n; c++) {
         gp_job_init(&jobs[c], ds, tmpl, c);
+        if (ds->comms[c].update == GP_UPD_KEPT) { /* an update keeps its grids: no search */
+            plan->budget -= whole[c];
+            whole[c] = 0;
+        }
         first[c] = FIRST_PASS * whole[c];
     }
     if (!st) {
@@ -109,7 +117,9 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
     for (int c = 0; c < n; c++) {
         if (!st)
             st = gp_job_finish(ctx, &jobs[c], plan, cfg->solver.gap);
-        const gp_community *cm = &ds->comms[c];
+        gp_community *cm = &ds->comms[c];
+        if (!st && ds->is_update && cm->update != GP_UPD_KEPT)
+            cm->update = jobs[c].res.rebalanced ? GP_UPD_REBALANCED : GP_UPD_REDRAWN;
         if (!st) {
             char gap[32] = "gap unknown";
             if (isfinite(cm->gap))

@@ -356,10 +356,45 @@ done:
     return st;
 }
 
+typedef struct id_index { const char *id; int i; } id_index;
+
+static int cmp_id_index(const void *a, const void *b)
+{
+    return strcmp(((const id_index *)a)->id, ((const id_index *)b)->id);
+}
+
+/* An update: the atoms the previous output had take the grid it gave them,
+ * by id (exact); the others are left to the overlay. */
+static gp_status existing_by_id(gp_dataset *ds)
+{
+    id_index *ix = malloc((size_t)ds->n_existing * sizeof *ix);
+    if (!ix)
+        return GP_ERR_NOMEM;
+    for (int e = 0; e < ds->n_existing; e++)
+        ix[e] = (id_index){ds->existing[e].id, e};
+    qsort(ix, (size_t)ds->n_existing, sizeof *ix, cmp_id_index);
+    for (int i = 0; i < ds->n_atoms; i++) {
+        gp_atom *a = &ds->atoms[i];
+        const gp_prev_atom *pa = gp_previous_atom(&ds->prev, a->id);
+        id_index key = {pa ? pa->grid : NULL, -1}, *hit = NULL;
+        if (pa && strcmp(pa->community, ds->comms[a->community].id) == 0)
+            hit = bsearch(&key, ix, (size_t)ds->n_existing, sizeof *ix, cmp_id_index);
+        if (hit) {
+            a->existing = hit->i;
+            ds->existing[a->existing].hh += a->v[GP_A_HH];
+        }
+    }
+    free(ix);
+    return GP_OK;
+}
+
 gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds)
 {
     if (!ds->has_existing || ds->n_existing == 0)
         return GP_OK;
+    gp_status st0 = ds->is_update ? existing_by_id(ds) : GP_OK;
+    if (st0)
+        return st0;
     GEOSContextHandle_t h = ctx->geos;
     GEOSSTRtree *tree = gp_tree_build(ctx, &ds->existing[0].geom, sizeof(gp_existing_grid), ds->n_existing);
     if (!tree)
@@ -367,6 +402,8 @@ gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds)
     gp_ivec hv = {0};
     for (int i = 0; i < ds->n_atoms; i++) {
         gp_atom *a = &ds->atoms[i];
+        if (a->existing >= 0)
+            continue; /* by id, above */
         gp_tree_query(ctx, tree, a->geom, &hv);
         double best = 0;
         for (int k = 0; k < hv.n; k++) {

@@ -71,6 +71,10 @@ gp_status gp_apportion(gp_ctx *ctx, GEOSGeometry *const *units, const double *uv
 gp_status gp_atomize(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds);
 /* Maps every atom to the existing grid it overlaps most (atomize.c). */
 gp_status gp_existing_map(gp_ctx *ctx, gp_dataset *ds);
+/* Each community's atoms_digest: a SHA-256 of its atoms (ids, counts, case
+ * load, workload, polygons in the working CRS), in id order; what an update
+ * compares with the previous output (geo/digest.c). */
+gp_status gp_atoms_digest(gp_ctx *ctx, gp_dataset *ds);
 /* Cells clipped to each community, handed to emit in community order
  * (tessellate.c); emit owns g. */
 gp_status gp_cells_make(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds,

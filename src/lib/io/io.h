@@ -96,6 +96,11 @@ gp_status gp_weights_take(gp_ctx *ctx, gp_polys *p, gp_weights *w);
 /* The load stage: units, communities, cases, the plan in force, weights
  * and the roster, read, projected to the working CRS and repaired. */
 gp_status gp_load(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds);
+/* An update ([input] previous): the previous output's report.json and
+ * atoms.gpkg into ds->prev, and ds->is_update set (io/previous.c). Nothing
+ * without [input] previous. */
+gp_status gp_previous_load(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds);
+
 /* The roster ([input] workers) into ds; communities and the plan in force
  * must be loaded (roster.c). */
 gp_status gp_load_roster(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_proj *pj, gp_src *s);

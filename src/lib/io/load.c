@@ -484,6 +484,14 @@ gp_status gp_load(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     gp_src s = {0};
     gp_proj *pj = NULL;
+    /* an update: the previous output first, so that a wrong folder is named
+     * before its grids are read as the plan in force, and so that the
+     * roster can take its assignments as the workers' current ones */
+    gp_status st0 = gp_previous_load(ctx, cfg, ds);
+    if (st0) {
+        CPLPopErrorHandler();
+        return st0;
+    }
     gp_status st = gp_src_open(ctx, cfg, &cfg->input.units, &s);
     if (st)
         goto done;

@@ -54,7 +54,15 @@ static gp_status read_worker(gp_ctx *ctx, gp_dataset *ds, gp_src *s, gp_proj *pj
     w->row = row;
     w->id = gp_strdup(val[RW_ID]);
     w->name = gp_strdup(val[RW_NAME] ? val[RW_NAME] : "");
-    w->cur_text = gp_strdup(fi[RW_GRIDS] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[RW_GRIDS])
+    /* an update: where the previous run put the worker is where it works
+     * now (its community and grids in the previous assignments.csv) */
+    const gp_prev_worker *pw = ds->is_update ? gp_previous_worker(&ds->prev, w->id) : NULL;
+    if (pw) {
+        snprintf(val_buf[RW_COMM], sizeof val_buf[RW_COMM], "%s", pw->community);
+        val[RW_COMM] = val_buf[RW_COMM];
+    }
+    w->cur_text = gp_strdup(pw ? pw->grids
+                            : fi[RW_GRIDS] >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi[RW_GRIDS])
                             ? OGR_F_GetFieldAsString(f, fi[RW_GRIDS]) : "");
     w->home = w->comm = -1;
     w->fte = 1.0;

@@ -279,9 +279,39 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit)
     j->seconds = gp_now() - t0;
 }
 
+void gp_job_keep(gp_job *j, gp_ctx *tctx)
+{
+    const gp_dataset *ds = j->ds;
+    j->work = gp_work_new(tctx, 0, 0);
+    j->objective = j->bound = NAN;
+    j->kept = true;
+    if (!gp_job_build(j) || ds->comms[j->c].n_atoms == 0)
+        return;
+    int m = j->p.n, first = ds->comms[j->c].first_atom, k = 0;
+    int *grid_of = malloc((size_t)(m ? m : 1) * sizeof *grid_of);
+    j->res.grid = malloc((size_t)(m ? m : 1) * sizeof *j->res.grid);
+    if (!grid_of || !j->res.grid) {
+        free(grid_of);
+        job_nomem(j, GP_ERR_NOMEM, "keeping its grids");
+        return;
+    }
+    /* the previous grids, numbered in order of their first atom */
+    for (int q = 0; q < m; q++) {
+        int e = ds->atoms[first + j->full[q]].existing, g = 0;
+        while (g < k && grid_of[g] != e)
+            g++;
+        if (g == k)
+            grid_of[k++] = e;
+        j->res.grid[q] = g;
+    }
+    free(grid_of);
+    j->res.k = k;
+    j->res.feasible = true;
+}
+
 bool gp_job_open(const gp_job *j, double gap_tol)
 {
-    if (j->st || j->p.n == 0 || !j->res.feasible || j->res.k <= 1 || j->res.rebalanced || j->work.capped ||
+    if (j->st || j->kept || j->p.n == 0 || !j->res.feasible || j->res.k <= 1 || j->res.rebalanced || j->work.capped ||
         j->exact_done)
         return false;
     if (isfinite(j->bound) && j->objective - j->bound <= gap_tol * j->objective)
@@ -365,6 +395,16 @@ gp_status gp_job_finish(gp_ctx *ctx, gp_job *j, gp_plan *plan, double gap_tol)
     }
     if (cm->status == GP_CS_FEASIBLE && j->work.capped)
         cm->status = GP_CS_TIME_CAPPED;
+    if (j->kept && cm->prev >= 0) {
+        /* the previous run's figures: the grids are its grids */
+        const gp_prev_comm *pc = &ds->prev.comms[cm->prev];
+        cm->status = pc->status;
+        cm->objective = pc->objective;
+        cm->bound = pc->bound;
+        cm->gap = pc->gap;
+        cm->bound_by = pc->bound_by;
+        cm->search = "kept";
+    }
     plan->units += j->work.used;
     plan->time_capped += j->work.capped;
     int kmin = 0, kmax = 0;

@@ -37,6 +37,7 @@ typedef struct gp_job {
     gp_lns_stats lns;            /* the neighbourhood search, over both passes */
     bool exact_done;             /* branch and cut ran to its end: nothing more to prove */
     bool improved;               /* had a second pass (gp_job_improve) */
+    bool kept;                   /* an update kept the previous grids (gp_job_keep) */
     char err[512];
 } gp_job;
 
@@ -50,6 +51,15 @@ bool gp_job_build(gp_job *j);
  * than time_limit seconds (0: no safety cap); tctx is the calling
  * thread's context. */
 void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit);
+/* An update's kept community: the previous grids (the atoms' existing
+ * grids) as the job's plan, with no search; gp_job_finish then gives it
+ * the previous status and figures. */
+void gp_job_keep(gp_job *j, gp_ctx *tctx);
+/* An update: for every community, whether its previous grids are kept
+ * (atoms digest as before, every bound and the grid count met) and, if
+ * not, why; in each community's update, update_reason and prev
+ * (plan/update.c). Nothing when ds is no update. */
+gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl);
 /* Whether more work could narrow the job's gap: within bounds, not
  * proven, not settled. */
 bool gp_job_open(const gp_job *j, double gap_tol);

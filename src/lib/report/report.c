@@ -232,6 +232,19 @@ gp_status gp_report_json(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
         gp_json_obj_end(&j);
     }
 
+    if (ds->is_update) {
+        int n[4] = {0};
+        for (int c = 0; c < ds->n_comms; c++)
+            n[ds->comms[c].update & 3]++;
+        gp_json_kobj(&j, "update");
+        gp_json_kstr(&j, "previous", ds->prev.dir);
+        gp_json_kstr(&j, "previous_plan_digest", ds->prev.digest);
+        gp_json_kint(&j, "kept", n[GP_UPD_KEPT]);
+        gp_json_kint(&j, "rebalanced", n[GP_UPD_REBALANCED]);
+        gp_json_kint(&j, "redrawn", n[GP_UPD_REDRAWN]);
+        gp_json_obj_end(&j);
+    }
+
     gp_json_karr(&j, "communities");
     for (int c = 0; c < ds->n_comms; c++) {
         const gp_community *cm = &ds->comms[c];
@@ -239,6 +252,13 @@ gp_status gp_report_json(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
         gp_json_kstr(&j, "id", cm->id);
         gp_json_kstr(&j, "name", cm->name);
         gp_json_kint(&j, "atoms", cm->n_atoms);
+        gp_json_kstr(&j, "atoms_digest", cm->atoms_digest);
+        if (ds->is_update) {
+            gp_json_kobj(&j, "update");
+            gp_json_kstr(&j, "action", gp_update_action_name(cm->update));
+            gp_json_kstr(&j, "why", cm->update_reason);
+            gp_json_obj_end(&j);
+        }
         gp_json_kint(&j, "grids", cm->n_grids);
         gp_json_kstr(&j, "status", gp_comm_status_name(cm->status));
         if (cm->reason[0]) {
