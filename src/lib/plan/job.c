@@ -306,7 +306,13 @@ void gp_job_keep(gp_job *j, gp_ctx *tctx)
     }
     free(grid_of);
     j->res.k = k;
-    j->res.feasible = true;
+    /* kept though it cannot meet the bounds (proven again by
+     * gp_update_decide): its best plan, as before */
+    const gp_community *cm = &ds->comms[j->c];
+    j->res.feasible = cm->prev < 0 || !gp_comm_unmet(ds->prev.comms[cm->prev].status);
+    j->res.proven = !j->res.feasible;
+    if (!j->res.feasible)
+        snprintf(j->res.reason, sizeof j->res.reason, "%s", cm->reason);
 }
 
 bool gp_job_open(const gp_job *j, double gap_tol)

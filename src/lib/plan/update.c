@@ -123,6 +123,7 @@ gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *t
         cm->prev = pc ? (int)(pc - ds->prev.comms) : -1;
         cm->update = GP_UPD_REBALANCED; /* until the job says otherwise */
         char why[400] = "";
+        bool ok = true;
         if (!pc)
             snprintf(cm->update_reason, sizeof cm->update_reason, "a new community: not in the previous output");
         else if (!pc->digest[0])
@@ -130,7 +131,14 @@ gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *t
                      "by an older gridplan): solved again, from its grids");
         else if (strcmp(pc->digest, cm->atoms_digest) != 0)
             atoms_changed(ds, c, cm->update_reason, sizeof cm->update_reason);
-        else if (gp_comm_unmet(pc->status) || pc->status == GP_CS_PENDING)
+        else if (pc->status == GP_CS_INFEASIBLE && !(st = gp_job_check(ds, tmpl, c, &ok)) && !ok) {
+            /* proven before and provable now by counting alone: another
+             * search would write the same best plan */
+            cm->update = GP_UPD_KEPT;
+            snprintf(cm->update_reason, sizeof cm->update_reason, "its atoms are as before and it still cannot "
+                     "meet the bounds: %.400s", cm->reason);
+            kept++;
+        } else if (gp_comm_unmet(pc->status) || pc->status == GP_CS_PENDING)
             snprintf(cm->update_reason, sizeof cm->update_reason, "its previous grids did not meet the bounds "
                      "(status %s)", gp_comm_status_name(pc->status));
         else if (!still_meets(ds, tmpl, c, kmin[c], kmax[c], why, sizeof why))
