@@ -119,7 +119,7 @@ static gp_status stage_staff(run *r)
 
 static gp_status stage_partition(run *r)
 {
-    gp_status st = gp_update_decide(r->ctx, &r->ds, &r->tmpl);
+    gp_status st = gp_update_decide(r->ctx, &r->ds, &r->tmpl, r->cfg->solver.effort);
     return st ? st : gp_exec_partition(r->ctx, r->cfg, &r->tmpl, &r->ds, &r->plan);
 }
 

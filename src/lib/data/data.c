@@ -32,7 +32,7 @@ const char *gp_update_action_name(int action)
 void gp_previous_free(gp_previous *p)
 {
     for (int i = 0; i < p->n_comms; i++)
-        free(p->comms[i].id), free(p->comms[i].search), free(p->comms[i].bound_by);
+        free(p->comms[i].id), free(p->comms[i].search), free(p->comms[i].bound_by), free(p->comms[i].reason);
     for (int i = 0; i < p->n_atoms; i++)
         free(p->atoms[i].id), free(p->atoms[i].grid), free(p->atoms[i].community);
     for (int i = 0; i < p->n_workers; i++)

@@ -143,6 +143,7 @@ typedef struct gp_prev_comm {
     int status;                  /* gp_comm_status */
     double objective, bound, gap;
     char *search, *bound_by;     /* as written, or NULL */
+    char *reason;                /* why its bounds were not met, or NULL */
     int n_grids;
 } gp_prev_comm;
 
@@ -158,6 +159,7 @@ typedef struct gp_prev_worker {
 typedef struct gp_previous {
     char *dir;
     char digest[72];             /* its plan digest */
+    double effort;               /* its [solver] effort (NAN: not written) */
     gp_prev_comm *comms; int n_comms;   /* sorted by id */
     gp_prev_atom *atoms; int n_atoms;   /* sorted by id */
     gp_prev_worker *workers; int n_workers; /* sorted by id; none without assignments.csv */

@@ -63,6 +63,7 @@ static gp_status read_report(gp_ctx *ctx, gp_previous *p)
         goto done;
     }
     snprintf(p->digest, sizeof p->digest, "%s", digest);
+    p->effort = jnum(jget(jget(r, "solver"), "effort"));
     int n = (int)json_object_array_length(comms);
     p->comms = calloc((size_t)(n ? n : 1), sizeof *p->comms);
     if (!p->comms) {
@@ -85,6 +86,7 @@ static gp_status read_report(gp_ctx *ctx, gp_previous *p)
         pc->n_grids = (int)jnum(jget(c, "grids"));
         pc->search = jstrdup(jget(c, "search"), &nomem);
         pc->bound_by = jstrdup(jget(c, "bound_method"), &nomem);
+        pc->reason = jstrdup(jget(c, "reason"), &nomem);
     }
     if (nomem) {
         st = GP_ERR_NOMEM;

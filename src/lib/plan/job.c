@@ -306,13 +306,15 @@ void gp_job_keep(gp_job *j, gp_ctx *tctx)
     }
     free(grid_of);
     j->res.k = k;
-    /* kept though it cannot meet the bounds (proven again by
-     * gp_update_decide): its best plan, as before */
+    /* kept though it cannot meet the bounds (proven again, or not found
+     * before with the same effort: gp_update_decide): its best plan */
     const gp_community *cm = &ds->comms[j->c];
     j->res.feasible = cm->prev < 0 || !gp_comm_unmet(ds->prev.comms[cm->prev].status);
-    j->res.proven = !j->res.feasible;
-    if (!j->res.feasible)
-        snprintf(j->res.reason, sizeof j->res.reason, "%s", cm->reason);
+    j->res.proven = !j->res.feasible && ds->prev.comms[cm->prev].status == GP_CS_INFEASIBLE;
+    if (!j->res.feasible) {
+        const char *why = ds->prev.comms[cm->prev].reason;
+        snprintf(j->res.reason, sizeof j->res.reason, "%s", cm->reason[0] ? cm->reason : why ? why : "");
+    }
 }
 
 bool gp_job_open(const gp_job *j, double gap_tol)

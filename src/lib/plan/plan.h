@@ -56,10 +56,11 @@ void gp_job_solve(gp_job *j, gp_ctx *tctx, double budget, double time_limit);
  * the previous status and figures. */
 void gp_job_keep(gp_job *j, gp_ctx *tctx);
 /* An update: for every community, whether its previous grids are kept
- * (atoms digest as before, every bound and the grid count met) and, if
- * not, why; in each community's update, update_reason and prev
+ * (atoms digest as before, and every bound and the grid count met, or
+ * infeasible as before, or no plan found before with the same effort) and,
+ * if not, why; in each community's update, update_reason and prev
  * (plan/update.c). Nothing when ds is no update. */
-gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl);
+gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl, double effort);
 /* Whether more work could narrow the job's gap: within bounds, not
  * proven, not settled. */
 bool gp_job_open(const gp_job *j, double gap_tol);

@@ -109,7 +109,7 @@ done:
     return ok;
 }
 
-gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl)
+gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl, double effort)
 {
     if (!ds->is_update)
         return GP_OK;
@@ -137,6 +137,14 @@ gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *t
             cm->update = GP_UPD_KEPT;
             snprintf(cm->update_reason, sizeof cm->update_reason, "its atoms are as before and it still cannot "
                      "meet the bounds: %.400s", cm->reason);
+            kept++;
+        } else if (pc->status == GP_CS_NOT_FOUND && ds->prev.effort == effort) {
+            /* the same search with the same budget would find nothing
+             * again: only a larger effort is worth another search */
+            cm->update = GP_UPD_KEPT;
+            snprintf(cm->update_reason, sizeof cm->update_reason, "its atoms are as before and the previous search, "
+                     "with the same [solver] effort, found no plan within the bounds: raise the effort to search "
+                     "again");
             kept++;
         } else if (gp_comm_unmet(pc->status) || pc->status == GP_CS_PENDING)
             snprintf(cm->update_reason, sizeof cm->update_reason, "its previous grids did not meet the bounds "
