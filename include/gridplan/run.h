@@ -60,6 +60,20 @@ typedef struct gp_run_summary {
  * output. summary may be NULL. */
 gp_status gp_run(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary);
 
+/* Nonzero when this gridplan was built with Open MPI (gp_ctx_use_mpi works). */
+int gp_mpi_available(void);
+/* Spreads the calls of gp_run on ctx over the processes of MPI_COMM_WORLD:
+ * every process calls gp_run with the same scenario; each loads the data
+ * and solves its share of the communities (by estimated work, largest
+ * first to the process with least), and process 0 gathers the plans and
+ * writes the output, which is the one a single process writes (the same
+ * plan digest). The other processes write nothing and return GP_OK (their
+ * summary's output_dir is empty). The caller initialises MPI with at least
+ * MPI_THREAD_FUNNELED before, and finalises it after. on = 0 goes back
+ * to one process. GP_ERR_ARG when gridplan was built without MPI or MPI is
+ * not initialised. */
+gp_status gp_ctx_use_mpi(gp_ctx *ctx, int on);
+
 /* Loads the inputs of a scenario and checks them (fields, CRS, geometry)
  * without partitioning or writing anything. summary may be NULL. */
 gp_status gp_validate(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *summary);

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef GP_HAVE_MPI
+#include <mpi.h>
+#endif
 
 /* Exit codes (docs/exit-codes.md). */
 enum {
@@ -53,6 +56,8 @@ static const char USAGE[] =
     "  -q, --quiet     print errors only\n"
     "  -v, --verbose   print solver detail as well as progress\n"
     "  -o, --out DIR   write the results to DIR (overrides [output] dir)\n"
+    "  --mpi           run and update: spread the communities over the processes of\n"
+    "                  mpirun -np N; process 0 writes the same output as one process\n"
     "  -h, --help      print this help\n"
     "  -V, --version   print the version\n"
     "\n"
@@ -338,7 +343,8 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
     bool wrote = !validate_only && (st == GP_OK || st == GP_ERR_INFEASIBLE);
     if (st == GP_OK || st == GP_ERR_INFEASIBLE) {
         if (verbosity > 0)
-            print_summary(&sum, wrote);
+            if (sum.output_dir[0] || validate_only) /* another process than 0 of a run with --mpi: nothing to say */
+                print_summary(&sum, wrote);
         if (st == GP_OK)
             return EXIT_OK;
     }
@@ -361,7 +367,7 @@ int main(int argc, char **argv)
         {"--weights-layer", offsetof(gp_interpolate_opts, weights_layer)},
         {"--weights-field", offsetof(gp_interpolate_opts, weights_field)},
     };
-    bool interp_opt = false;
+    bool interp_opt = false, mpi = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool matched = false;
@@ -381,6 +387,8 @@ int main(int argc, char **argv)
             return EXIT_OK;
         } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
             cmd = "version";
+        } else if (!strcmp(a, "--mpi")) {
+            mpi = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -478,6 +486,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "gridplan: --out does not apply to %s\n", cmd);
         return EXIT_USAGE;
     }
+    if (mpi && !is_run && !is_upd) {
+        fprintf(stderr, "gridplan: --mpi belongs to run and update (mpirun -np N gridplan run --mpi SCENARIO)\n");
+        return EXIT_USAGE;
+    }
+    if (mpi && !gp_mpi_available()) {
+        fprintf(stderr, "gridplan: --mpi: this gridplan was built without Open MPI (install libopenmpi-dev and "
+                        "build again)\n");
+        return EXIT_USAGE;
+    }
+#ifdef GP_HAVE_MPI
+    int provided = 0, rank = 0;
+    if (mpi) {
+        MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        if (rank != 0)
+            verbosity = 0; /* process 0 speaks for the run */
+    }
+#endif
     gp_ctx *ctx = NULL;
     if (gp_ctx_create(&ctx) != GP_OK) {
         fprintf(stderr, "gridplan: error: cannot create a context: out of memory\n");
@@ -487,6 +513,14 @@ int main(int argc, char **argv)
                    verbosity == 0 ? GP_LOG_ERROR : verbosity == 1 ? GP_LOG_INFO : GP_LOG_DEBUG);
     catch_signals(ctx);
     int rc;
+    if (mpi && gp_ctx_use_mpi(ctx, 1) != GP_OK) {
+        rc = report_error(ctx, GP_ERR_ARG);
+        gp_ctx_destroy(ctx);
+#ifdef GP_HAVE_MPI
+        MPI_Finalize();
+#endif
+        return rc;
+    }
     if (is_int) {
         io.source = pos[0];
         io.target = pos[1];
@@ -499,5 +533,9 @@ int main(int argc, char **argv)
     }
     signal_ctx = NULL;
     gp_ctx_destroy(ctx);
+#ifdef GP_HAVE_MPI
+    if (mpi)
+        MPI_Finalize();
+#endif
     return rc;
 }

@@ -197,6 +197,10 @@ static gp_status run_stages(run *r, const stage *stages)
         r->t = gp_now();
         /* a cancel request is honoured between stages, and within the long
          * ones; the commit itself is never cut in half */
+        /* with processes (gp_ctx_use_mpi), the stages after the partition
+         * are process 0's: the others have sent it their plans */
+        if (gp_mpi_rank(r->ctx) != 0 && s > stages && s[-1].fn == stage_partition)
+            break;
         if (gp_stopped(r->ctx) || (st = s->fn(r)) == GP_ERR_CANCELLED) {
             char where[64];
             snprintf(where, sizeof where, "in stage %s", s->name);
@@ -348,12 +352,22 @@ static gp_status run_all(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *sum
     run r;
     run_init(&r, ctx, sc);
     gp_dataset *ds = &r.ds;
-    gp_status st = gp_outdir_begin(ctx, gp_scenario_output_dir(sc), &r.dir);
+    bool root = gp_mpi_rank(ctx) == 0; /* the process that writes */
+    gp_status st = root ? gp_outdir_begin(ctx, gp_scenario_output_dir(sc), &r.dir) : GP_OK;
     if (st) {
         run_free(&r);
         return st;
     }
     st = run_stages(&r, RUN);
+    if (!root) { /* its share of the communities went to process 0 */
+        if (summary) {
+            memset(summary, 0, sizeof *summary);
+            summary->update_kept = summary->update_rebalanced = summary->update_redrawn = -1;
+            summary->elapsed_s = gp_now() - r.t0;
+        }
+        run_free(&r);
+        return st;
+    }
     if (summary) {
         memset(summary, 0, sizeof *summary);
         fill_summary(ds, st == GP_OK ? &r.plan : NULL, summary);

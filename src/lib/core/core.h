@@ -37,6 +37,7 @@ struct gp_ctx {
     atomic_int *stop;            /* the flag that counts: the root's, also in children */
     gp_cancel_fn cancel_fn;      /* polled on the caller's thread (root only) */
     void *cancel_user;
+    int mpi_rank, mpi_size;      /* gp_ctx_use_mpi: this process among size (size 0: no MPI) */
 };
 
 /* True once the call on ctx (or on the context it is a child of) has been

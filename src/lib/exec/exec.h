@@ -23,6 +23,19 @@
 gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, const int *order,
                        void (*job)(gp_ctx *tctx, int i, void *user), void *user);
 
+/* ---- processes (mpi.c) ------------------------------------------------------- */
+/* With gp_ctx_use_mpi, a run's processes (MPI ranks); else one. */
+int gp_mpi_size(const gp_ctx *ctx);
+int gp_mpi_rank(const gp_ctx *ctx);
+/* Sums v[0..n) over the processes, in place, after agreeing on status:
+ * every process gets the first failure in process order (with its
+ * message), or st when all are GP_OK. One process: returns st. */
+gp_status gp_mpi_sum(gp_ctx *ctx, gp_status st, double *v, int n);
+/* Process 0 takes every other process's len bytes (mine), in process
+ * order, with take; the others send theirs. Statuses agreed as above. */
+gp_status gp_mpi_gather(gp_ctx *ctx, gp_status st, const void *mine, size_t len,
+                        gp_status (*take)(gp_ctx *ctx, const void *buf, size_t len, void *user), void *user);
+
 /* Partitions every community and appends its grids to plan, in two passes
  * over the run's work budget: each community its share by size, then what
  * is left to those whose gap is widest (run.c). */

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "exec/exec.h"
 
@@ -16,14 +17,14 @@
 typedef struct part_args {
     const gp_config *cfg;
     gp_job *jobs;
-    const int *open;             /* second pass: the open jobs */
-    double *budget;              /* per job of the pass */
+    const int *ids;              /* the pass's communities, job i = ids[i] */
+    const double *budget;        /* per job of the pass */
 } part_args;
 
 static void first_pass(gp_ctx *tctx, int i, void *user)
 {
     part_args *a = user;
-    gp_job *j = &a->jobs[i];
+    gp_job *j = &a->jobs[a->ids[i]];
     if (j->ds->comms[j->c].update == GP_UPD_KEPT)
         gp_job_keep(j, tctx);
     else
@@ -33,7 +34,7 @@ static void first_pass(gp_ctx *tctx, int i, void *user)
 static void second_pass(gp_ctx *tctx, int i, void *user)
 {
     part_args *a = user;
-    gp_job_improve(&a->jobs[a->open[i]], tctx, a->budget[i], a->cfg->solver.time_limit);
+    gp_job_improve(&a->jobs[a->ids[i]], tctx, a->budget[i], a->cfg->solver.time_limit);
 }
 
 static int cmp_desc(const void *x, const void *y, void *key)
@@ -53,50 +54,85 @@ static void order_by(const double *key, int n, int *order)
     qsort_r(order, (size_t)n, sizeof *order, cmp_desc, (void *)key);
 }
 
+/* What the passes need of each community's first pass: the same on every
+ * process (gp_mpi_sum), whichever solved it. */
+enum { F_USED, F_OPEN, F_OBJ, F_BOUND, NF };
+
 /* The second pass: what the first left of the run's budget, to the open
- * communities by their gap (at most 10 %) times their budget. */
-static gp_status second(gp_ctx *ctx, const gp_config *cfg, gp_job *jobs, const double *whole, int n)
+ * communities by their gap (at most 10 %) times their budget; into
+ * open[0..*no) and extra[], largest first. */
+static void second_shares(const double *f, const double *whole, int n, int *open, double *extra, int *no)
 {
     double pool = 0, weight = 0;
-    int *open = malloc((size_t)n * sizeof *open), *order = malloc((size_t)n * sizeof *order), no = 0;
-    double *extra = malloc((size_t)n * sizeof *extra);
-    if (!open || !order || !extra) {
-        free(open), free(order), free(extra);
-        return GP_ERR_NOMEM;
-    }
+    int m = 0;
     for (int c = 0; c < n; c++) {
-        pool += whole[c] - jobs[c].work.used;
-        if (gp_job_open(&jobs[c], cfg->solver.gap)) {
-            const gp_job *j = &jobs[c];
-            double gap = isfinite(j->bound) && j->objective > 0 ? (j->objective - j->bound) / j->objective : 1;
-            extra[no] = fmin(0.1, fmax(0, gap)) * whole[c];
-            weight += extra[no];
-            open[no++] = c;
+        const double *fc = f + (size_t)c * NF;
+        pool += whole[c] - fc[F_USED];
+        if (fc[F_OPEN] > 0) {
+            double obj = fc[F_OBJ], bound = fc[F_BOUND];
+            double gap = isfinite(bound) && obj > 0 ? (obj - bound) / obj : 1;
+            extra[m] = fmin(0.1, fmax(0, gap)) * whole[c];
+            weight += extra[m];
+            open[m++] = c;
         }
     }
-    for (int q = 0; q < no; q++)
+    for (int q = 0; q < m; q++)
         extra[q] = weight > 0 && pool > 0 ? fmin(pool * extra[q] / weight, SECOND_CAP * whole[open[q]]) : 0;
     int nq = 0; /* only the jobs with something to spend */
-    for (int q = 0; q < no; q++)
+    for (int q = 0; q < m; q++)
         if (extra[q] > 0)
             open[nq] = open[q], extra[nq++] = extra[q];
-    gp_log(ctx, GP_LOG_DEBUG, "partition: second pass: %d of %d communities open, %.3g work units to share", nq, n,
-           pool);
-    order_by(extra, nq, order);
-    part_args a = {cfg, jobs, open, extra};
-    gp_status st = gp_exec_jobs(ctx, cfg->solver.threads, nq, order, second_pass, &a);
-    free(open), free(order), free(extra);
-    return st;
+    *no = nq;
+}
+
+/* The processes' shares: each community, largest budget first, to the
+ * process with the least budget so far (ties: the lowest rank). */
+static void owners(const double *whole, const int *order, int n, int size, int *owner)
+{
+    double *load = calloc((size_t)size, sizeof *load);
+    for (int q = 0; q < n; q++) {
+        int best = 0;
+        for (int r = 1; load && r < size; r++)
+            if (load[r] < load[best])
+                best = r;
+        owner[order[q]] = load ? best : q % size;
+        if (load)
+            load[best] += whole[order[q]] + 1; /* + 1: kept communities count too */
+    }
+    free(load);
+}
+
+/* Process 0: the results of the jobs another process solved. */
+static gp_status take_jobs(gp_ctx *ctx, const void *buf, size_t len, void *user)
+{
+    gp_job *jobs = user;
+    const unsigned char *p = buf, *end = p + len;
+    while (p < end) {
+        int c;
+        if ((size_t)(end - p) < sizeof c)
+            return gp_fail(ctx, GP_ERR_INTERNAL, "a process sent a malformed job");
+        memcpy(&c, p, sizeof c);
+        size_t used = gp_job_unpack(&jobs[c], p, end);
+        if (!used)
+            return jobs[c].st ? jobs[c].st : gp_fail(ctx, GP_ERR_INTERNAL, "a process sent a malformed job");
+        p += used;
+    }
+    return GP_OK;
 }
 
 gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_problem *tmpl, gp_dataset *ds,
                             gp_plan *plan)
 {
-    int n = ds->n_comms;
-    gp_job *jobs = calloc((size_t)(n ? n : 1), sizeof *jobs);
-    double *whole = malloc((size_t)(n ? n : 1) * sizeof *whole), *first = malloc((size_t)(n ? n : 1) * sizeof *first);
-    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
-    gp_status st = jobs && whole && first && order ? GP_OK : GP_ERR_NOMEM;
+    int n = ds->n_comms, size = gp_mpi_size(ctx), rank = gp_mpi_rank(ctx);
+    size_t n1 = (size_t)(n ? n : 1);
+    gp_job *jobs = calloc(n1, sizeof *jobs);
+    double *whole = malloc(n1 * sizeof *whole), *budget = malloc(n1 * sizeof *budget);
+    double *f = calloc(n1 * NF, sizeof *f), *extra = malloc(n1 * sizeof *extra);
+    int *order = malloc(n1 * sizeof *order), *owner = malloc(n1 * sizeof *owner), *ids = malloc(n1 * sizeof *ids);
+    int *open = malloc(n1 * sizeof *open);
+    unsigned char *out = NULL;
+    size_t out_len = 0, out_cap = 0;
+    gp_status st = jobs && whole && budget && f && extra && order && owner && ids && open ? GP_OK : GP_ERR_NOMEM;
     if (!st)
         plan->budget = gp_plan_budgets(cfg, ds, whole);
     for (int c = 0; !st && c < n; c++) {
@@ -105,22 +141,63 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
             plan->budget -= whole[c];
             whole[c] = 0;
         }
-        first[c] = FIRST_PASS * whole[c];
     }
+    /* the first pass: each community FIRST_PASS of its budget, largest
+     * first; with processes, only this process's share of them */
+    int mine = 0;
     if (!st) {
         order_by(whole, n, order);
-        part_args a = {cfg, jobs, NULL, first};
-        st = gp_exec_jobs(ctx, cfg->solver.threads, n, order, first_pass, &a);
+        owners(whole, order, n, size, owner);
+        for (int q = 0; q < n; q++)
+            if (owner[order[q]] == rank) {
+                ids[mine] = order[q];
+                budget[mine++] = FIRST_PASS * whole[order[q]];
+            }
+        part_args a = {cfg, jobs, ids, budget};
+        st = gp_exec_jobs(ctx, cfg->solver.threads, mine, NULL, first_pass, &a);
     }
-    if (!st)
-        st = second(ctx, cfg, jobs, whole, n);
+    for (int q = 0; !st && q < mine; q++) {
+        const gp_job *j = &jobs[ids[q]];
+        double *fc = f + (size_t)ids[q] * NF;
+        fc[F_USED] = j->work.used;
+        fc[F_OPEN] = gp_job_open(j, cfg->solver.gap);
+        fc[F_OBJ] = j->objective;
+        fc[F_BOUND] = j->bound;
+    }
+    st = gp_mpi_sum(ctx, st, f, n * NF);
+    /* the second pass: the same shares on every process; each solves its own */
+    if (!st) {
+        int no = 0;
+        second_shares(f, whole, n, open, extra, &no);
+        double pool = 0;
+        for (int c = 0; c < n; c++)
+            pool += whole[c] - f[(size_t)c * NF + F_USED];
+        gp_log(ctx, GP_LOG_DEBUG, "partition: second pass: %d of %d communities open, %.3g work units to share", no,
+               n, pool);
+        order_by(extra, no, order);
+        mine = 0;
+        for (int q = 0; q < no; q++)
+            if (owner[open[order[q]]] == rank) {
+                ids[mine] = open[order[q]];
+                budget[mine++] = extra[order[q]];
+            }
+        part_args a = {cfg, jobs, ids, budget};
+        st = gp_exec_jobs(ctx, cfg->solver.threads, mine, NULL, second_pass, &a);
+    }
+    /* with processes, process 0 gathers the others' results */
+    if (size > 1) {
+        for (int c = 0; !st && c < n; c++)
+            if (owner[c] == rank && rank != 0 && !gp_job_pack(&jobs[c], &out, &out_len, &out_cap))
+                st = GP_ERR_NOMEM;
+        st = gp_mpi_gather(ctx, st, out, out_len, take_jobs, jobs);
+    }
     for (int c = 0; c < n; c++) {
-        if (!st)
+        if (!st && rank == 0)
             st = gp_job_finish(ctx, &jobs[c], plan, cfg->solver.gap);
         gp_community *cm = &ds->comms[c];
-        if (!st && ds->is_update && cm->update != GP_UPD_KEPT)
+        if (!st && rank == 0 && ds->is_update && cm->update != GP_UPD_KEPT)
             cm->update = jobs[c].res.rebalanced ? GP_UPD_REBALANCED : GP_UPD_REDRAWN;
-        if (!st) {
+        if (!st && rank == 0) {
             char gap[32] = "gap unknown";
             if (isfinite(cm->gap))
                 snprintf(gap, sizeof gap, "gap %.1f%%", 100 * cm->gap);
@@ -131,7 +208,8 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
         if (jobs)
             gp_job_free(&jobs[c]);
     }
-    free(jobs), free(whole), free(first), free(order);
+    free(jobs), free(whole), free(budget), free(f), free(extra), free(order), free(owner), free(ids), free(open);
+    free(out);
     return st;
 }
 

@@ -317,6 +317,96 @@ void gp_job_keep(gp_job *j, gp_ctx *tctx)
     }
 }
 
+/* ---- results across processes ---------------------------------------------- */
+
+static const char *const SEARCH_NAMES[] = {"branch_and_cut", "neighbourhood", "rebalance", "kept"};
+static const char *const BOUND_NAMES[] = {"lp", "lagrangian", "single_grid", "zero"};
+
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* The fixed part of a job's results; the grid labels follow. */
+typedef struct job_wire {
+    int c, st, k, n_grid;
+    int search, bound_by;        /* indexes into the names above, -1: none */
+    int lns_solved, lns_improved, lns_stopped;
+    unsigned char feasible, proven, rebalanced, kept, capped, exact_done, improved, settled;
+    double objective, bound, violation, used, seconds;
+    char reason[512], err[512];
+} job_wire;
+
+bool gp_job_pack(const gp_job *j, unsigned char **buf, size_t *len, size_t *cap)
+{
+    int n_grid = j->res.grid ? j->p.n : 0;
+    size_t need = *len + sizeof(job_wire) + (size_t)n_grid * sizeof(int);
+    if (need > *cap) {
+        size_t nc = need * 2;
+        unsigned char *nb = realloc(*buf, nc);
+        if (!nb)
+            return false;
+        *buf = nb, *cap = nc;
+    }
+    job_wire w;
+    memset(&w, 0, sizeof w);
+    w.c = j->c, w.st = j->st, w.k = j->res.k, w.n_grid = n_grid;
+    w.search = name_index(SEARCH_NAMES, 4, j->search);
+    w.bound_by = name_index(BOUND_NAMES, 4, j->bound_by);
+    w.lns_solved = j->lns.solved, w.lns_improved = j->lns.improved, w.lns_stopped = j->lns.stopped;
+    w.feasible = j->res.feasible, w.proven = j->res.proven, w.rebalanced = j->res.rebalanced, w.kept = j->kept;
+    w.capped = j->work.capped, w.exact_done = j->exact_done, w.improved = j->improved, w.settled = j->lns.settled;
+    w.objective = j->objective, w.bound = j->bound, w.violation = j->res.violation;
+    w.used = j->work.used, w.seconds = j->seconds;
+    memcpy(w.reason, j->res.reason, sizeof w.reason);
+    memcpy(w.err, j->err, sizeof w.err);
+    memcpy(*buf + *len, &w, sizeof w);
+    if (n_grid)
+        memcpy(*buf + *len + sizeof w, j->res.grid, (size_t)n_grid * sizeof(int));
+    *len = need;
+    return true;
+}
+
+size_t gp_job_unpack(gp_job *j, const unsigned char *p, const unsigned char *end)
+{
+    job_wire w;
+    if ((size_t)(end - p) < sizeof w)
+        return 0;
+    memcpy(&w, p, sizeof w);
+    size_t used = sizeof w + (size_t)(w.n_grid > 0 ? w.n_grid : 0) * sizeof(int);
+    if (w.c != j->c || w.n_grid < 0 || (size_t)(end - p) < used)
+        return 0;
+    if (!gp_job_build(j))
+        return 0;
+    if (w.n_grid > 0 && w.n_grid != j->p.n)
+        return 0;
+    free(j->res.grid);
+    j->res.grid = NULL;
+    if (w.n_grid > 0) {
+        if (!(j->res.grid = malloc((size_t)w.n_grid * sizeof(int)))) {
+            j->st = GP_ERR_NOMEM;
+            return 0;
+        }
+        memcpy(j->res.grid, p + sizeof w, (size_t)w.n_grid * sizeof(int));
+    }
+    j->st = w.st, j->res.k = w.k;
+    j->search = w.search >= 0 && w.search < 4 ? SEARCH_NAMES[w.search] : NULL;
+    j->bound_by = w.bound_by >= 0 && w.bound_by < 4 ? BOUND_NAMES[w.bound_by] : NULL;
+    j->lns.solved = w.lns_solved, j->lns.improved = w.lns_improved, j->lns.stopped = w.lns_stopped;
+    j->res.feasible = w.feasible, j->res.proven = w.proven, j->res.rebalanced = w.rebalanced, j->kept = w.kept;
+    j->work.capped = w.capped, j->exact_done = w.exact_done, j->improved = w.improved, j->lns.settled = w.settled;
+    j->objective = w.objective, j->bound = w.bound, j->res.violation = w.violation;
+    j->work.used = w.used, j->seconds = w.seconds;
+    memcpy(j->res.reason, w.reason, sizeof w.reason);
+    j->res.reason[sizeof j->res.reason - 1] = '\0';
+    memcpy(j->err, w.err, sizeof w.err);
+    j->err[sizeof j->err - 1] = '\0';
+    return used;
+}
+
 bool gp_job_open(const gp_job *j, double gap_tol)
 {
     if (j->st || j->kept || j->p.n == 0 || !j->res.feasible || j->res.k <= 1 || j->res.rebalanced || j->work.capped ||

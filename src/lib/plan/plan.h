@@ -41,6 +41,15 @@ typedef struct gp_job {
     char err[512];
 } gp_job;
 
+/* A job's results as bytes, for another process of the same build (exec/
+ * with MPI): gp_job_pack appends them to *buf (len bytes used, cap
+ * allocated; false when out of memory); gp_job_unpack reads one job's from
+ * p (at most end), builds the job's problem (as the process that solved it
+ * did) and installs them, returning the bytes read (0 on a malformed
+ * buffer or out of memory, j->st then set). */
+bool gp_job_pack(const gp_job *j, unsigned char **buf, size_t *len, size_t *cap);
+size_t gp_job_unpack(gp_job *j, const unsigned char *p, const unsigned char *end);
+
 /* A job for community c of ds with template tmpl. */
 void gp_job_init(gp_job *j, gp_dataset *ds, const gp_part_problem *tmpl, int c);
 /* The community's problem: its atoms less the dedicated ones, renumbered,
