@@ -434,6 +434,12 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "version")) {
         printf("gridplan %s\n%s\n", gp_version(), gp_version_libraries());
+#ifdef GP_HAVE_MPI
+        char mv[MPI_MAX_LIBRARY_VERSION_STRING];
+        int ml = 0;
+        MPI_Get_library_version(mv, &ml); /* may be called before MPI_Init */
+        printf("MPI %.*s (run --mpi)\n", (int)strcspn(mv, ",\n"), mv);
+#endif
         return EXIT_OK;
     }
     bool is_run = !strcmp(cmd, "run"), is_val = !strcmp(cmd, "validate"), is_tess = !strcmp(cmd, "tessellate"),
