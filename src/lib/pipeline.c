@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "exec/exec.h"
@@ -206,8 +207,11 @@ static gp_status run_stages(run *r, const stage *stages)
             snprintf(where, sizeof where, "in stage %s", s->name);
             st = gp_cancelled(r->ctx, where);
         }
-        gp_log(r->ctx, GP_LOG_DEBUG, "stage %s: %s (%.2f s)", s->name, st ? gp_strerror(st) : "done",
-               gp_now() - r->t);
+        /* the process's peak memory so far, for the growth benchmarks */
+        struct rusage ru;
+        long peak = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1;
+        gp_log(r->ctx, GP_LOG_DEBUG, "stage %s: %s (%.2f s, peak memory %ld MB)", s->name,
+               st ? gp_strerror(st) : "done", gp_now() - r->t, peak);
     }
     return st;
 }
