@@ -118,9 +118,17 @@ static gp_status stage_staff(run *r)
     return st;
 }
 
+/* With processes, every one of them takes each step before the partition's
+ * end: they agree on the status after each, so that one's failure stops
+ * all instead of leaving them waiting for it. */
+static gp_status all_agree(run *r, gp_status st)
+{
+    return gp_mpi_size(r->ctx) > 1 ? gp_mpi_sum(r->ctx, st, NULL, 0) : st;
+}
+
 static gp_status stage_partition(run *r)
 {
-    gp_status st = gp_update_decide(r->ctx, &r->ds, &r->tmpl, r->cfg->solver.effort);
+    gp_status st = all_agree(r, gp_update_decide(r->ctx, &r->ds, &r->tmpl, r->cfg->solver.effort));
     return st ? st : gp_exec_partition(r->ctx, r->cfg, &r->tmpl, &r->ds, &r->plan);
 }
 
@@ -191,6 +199,15 @@ static const stage RUN[] = {
 static const stage VALIDATE[] = {
     {"load", stage_load}, {"atomize", stage_atomize}, {"graph", stage_graph}, {"staff", stage_staff}, {NULL, NULL}};
 
+/* Whether fn comes before s in stages. */
+static bool passed(const stage *stages, const stage *s, gp_status (*fn)(run *))
+{
+    for (const stage *t = stages; t < s; t++)
+        if (t->fn == fn)
+            return true;
+    return false;
+}
+
 static gp_status run_stages(run *r, const stage *stages)
 {
     gp_status st = GP_OK;
@@ -207,6 +224,8 @@ static gp_status run_stages(run *r, const stage *stages)
             snprintf(where, sizeof where, "in stage %s", s->name);
             st = gp_cancelled(r->ctx, where);
         }
+        if (stages == RUN && s->fn != stage_partition && !passed(stages, s, stage_partition))
+            st = all_agree(r, st);
         /* the process's peak memory so far, for the growth benchmarks */
         struct rusage ru;
         long peak = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1;
@@ -358,6 +377,8 @@ static gp_status run_all(gp_ctx *ctx, const gp_scenario *sc, gp_run_summary *sum
     gp_dataset *ds = &r.ds;
     bool root = gp_mpi_rank(ctx) == 0; /* the process that writes */
     gp_status st = root ? gp_outdir_begin(ctx, gp_scenario_output_dir(sc), &r.dir) : GP_OK;
+    if (gp_mpi_size(ctx) > 1)
+        st = gp_mpi_sum(ctx, st, NULL, 0); /* a folder process 0 cannot write stops them all */
     if (st) {
         run_free(&r);
         return st;

@@ -51,6 +51,18 @@ PY
 
 same demo "$src/datasets/demo/scenario.ini" 2 3
 
+# a folder process 0 cannot write: every process stops with its message
+# (none is left waiting for the others), exit 6, nothing written
+rc=0
+timeout 300 "${mpi[@]}" -np 2 "$bin" --quiet run --mpi "$src/datasets/demo/scenario.ini" --out /proc/gridplan-nope/out \
+  2>"$out/mpirun.log" || rc=$?
+if [ "$rc" = 6 ] && grep -q "cannot create folder" "$out/mpirun.log"; then
+  echo "ok   an output folder process 0 cannot write: exit 6 on every process, no wait"
+else
+  echo "FAIL an output folder process 0 cannot write: mpirun exited $rc (6 expected; 124: a process waited)"
+  head -20 "$out/mpirun.log"; fails=$((fails + 1))
+fi
+
 if [ -f "$shared/datasets/lattice/lattice_1600.gpkg" ]; then
   lat=$shared/datasets/lattice/lattice_1600.gpkg
   ogr2ogr -f GPKG "$out/quadrants.gpkg" "$lat" -dialect sqlite -nln quadrants \
