@@ -128,7 +128,7 @@ static gp_status all_agree(run *r, gp_status st)
 
 static gp_status stage_partition(run *r)
 {
-    gp_status st = all_agree(r, gp_update_decide(r->ctx, &r->ds, &r->tmpl, r->cfg->solver.effort));
+    gp_status st = all_agree(r, gp_update_decide(r->ctx, r->cfg, &r->ds, &r->tmpl));
     return st ? st : gp_exec_partition(r->ctx, r->cfg, &r->tmpl, &r->ds, &r->plan);
 }
 

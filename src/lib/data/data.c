@@ -29,6 +29,13 @@ const char *gp_update_action_name(int action)
     }
 }
 
+void gp_bounds_text(char *buf, size_t len, const char *name, double lo, double hi)
+{
+    size_t used = strlen(buf);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s=%.17g..%.17g;", name, lo, hi);
+}
+
 void gp_previous_free(gp_previous *p)
 {
     for (int i = 0; i < p->n_comms; i++)

@@ -160,12 +160,16 @@ typedef struct gp_previous {
     char *dir;
     char digest[72];             /* its plan digest */
     double effort;               /* its [solver] effort (NAN: not written) */
+    char bounds[512];            /* its [grid] bounds and count, as gp_bounds_text writes them */
     gp_prev_comm *comms; int n_comms;   /* sorted by id */
     gp_prev_atom *atoms; int n_atoms;   /* sorted by id */
     gp_prev_worker *workers; int n_workers; /* sorted by id; none without assignments.csv */
 } gp_previous;
 
 void gp_previous_free(gp_previous *p);
+/* A [grid] bound as text for comparing two runs' bounds: "name=lo..hi;"
+ * appended to buf (len bytes), -inf/inf for open sides. */
+void gp_bounds_text(char *buf, size_t len, const char *name, double lo, double hi);
 /* Sorts p's communities and atoms by id, for the lookups below. */
 void gp_previous_sort(gp_previous *p);
 /* A previous community or atom by id; NULL when there is none. */

@@ -64,6 +64,17 @@ static gp_status read_report(gp_ctx *ctx, gp_previous *p)
     }
     snprintf(p->digest, sizeof p->digest, "%s", digest);
     p->effort = jnum(jget(jget(r, "solver"), "effort"));
+    static const char *const bkeys[] = {"households", "population", "cases", "workload"};
+    json_object *b = jget(r, "bounds");
+    for (int k = 0; k < 4; k++) {
+        json_object *o = jget(b, bkeys[k]);
+        if (!o)
+            continue;
+        double lo = jnum(jget(o, "min")), hi = jnum(jget(o, "max"));
+        gp_bounds_text(p->bounds, sizeof p->bounds, bkeys[k], isnan(lo) ? -INFINITY : lo, isnan(hi) ? INFINITY : hi);
+    }
+    const char *count = json_object_get_string(jget(b, "count"));
+    snprintf(p->bounds + strlen(p->bounds), sizeof p->bounds - strlen(p->bounds), "count=%s", count ? count : "");
     int n = (int)json_object_array_length(comms);
     p->comms = calloc((size_t)(n ? n : 1), sizeof *p->comms);
     if (!p->comms) {

@@ -69,7 +69,7 @@ void gp_job_keep(gp_job *j, gp_ctx *tctx);
  * infeasible as before, or no plan found before with the same effort) and,
  * if not, why; in each community's update, update_reason and prev
  * (plan/update.c). Nothing when ds is no update. */
-gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl, double effort);
+gp_status gp_update_decide(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, const gp_part_problem *tmpl);
 /* Whether more work could narrow the job's gap: within bounds, not
  * proven, not settled. */
 bool gp_job_open(const gp_job *j, double gap_tol);

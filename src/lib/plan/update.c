@@ -109,10 +109,19 @@ done:
     return ok;
 }
 
-gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *tmpl, double effort)
+gp_status gp_update_decide(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, const gp_part_problem *tmpl)
 {
     if (!ds->is_update)
         return GP_OK;
+    /* this run's bounds, as the previous report has its own */
+    char bounds[512] = "";
+    const char *const bkeys[] = {"households", "population", "cases", "workload"};
+    const gp_cfg_bound *cb[] = {&cfg->grid.households, &cfg->grid.population, &cfg->grid.cases, &cfg->grid.workload};
+    for (int k = 0; k < 4; k++)
+        if (cb[k]->set)
+            gp_bounds_text(bounds, sizeof bounds, bkeys[k], cb[k]->lo, cb[k]->hi);
+    snprintf(bounds + strlen(bounds), sizeof bounds - strlen(bounds), "count=%s",
+             cfg->grid.count_text ? cfg->grid.count_text : "");
     int nc = ds->n_comms;
     int *kmin = malloc((size_t)(nc ? nc : 1) * sizeof *kmin), *kmax = malloc((size_t)(nc ? nc : 1) * sizeof *kmax);
     gp_status st = kmin && kmax ? gp_plan_count_ranges(ds, tmpl, kmin, kmax) : GP_ERR_NOMEM;
@@ -138,13 +147,14 @@ gp_status gp_update_decide(gp_ctx *ctx, gp_dataset *ds, const gp_part_problem *t
             snprintf(cm->update_reason, sizeof cm->update_reason, "its atoms are as before and it still cannot "
                      "meet the bounds: %.400s", cm->reason);
             kept++;
-        } else if (pc->status == GP_CS_NOT_FOUND && ds->prev.effort == effort) {
+        } else if (pc->status == GP_CS_NOT_FOUND && ds->prev.effort == cfg->solver.effort &&
+                   strcmp(ds->prev.bounds, bounds) == 0) {
             /* the same search with the same budget would find nothing
              * again: only a larger effort is worth another search */
             cm->update = GP_UPD_KEPT;
             snprintf(cm->update_reason, sizeof cm->update_reason, "its atoms are as before and the previous search, "
-                     "with the same [solver] effort, found no plan within the bounds: raise the effort to search "
-                     "again");
+                     "with the same bounds and [solver] effort, found no plan within them: raise the effort (or "
+                     "change the bounds) to search again");
             kept++;
         } else if (gp_comm_unmet(pc->status) || pc->status == GP_CS_PENDING)
             snprintf(cm->update_reason, sizeof cm->update_reason, "its previous grids did not meet the bounds "
