@@ -55,9 +55,11 @@ static gp_status read_worker(gp_ctx *ctx, gp_dataset *ds, gp_src *s, gp_proj *pj
     w->id = gp_strdup(val[RW_ID]);
     w->name = gp_strdup(val[RW_NAME] ? val[RW_NAME] : "");
     /* an update: where the previous run put the worker is where it works
-     * now (its community and grids in the previous assignments.csv) */
+     * now (its community and grids in the previous assignments.csv); a
+     * worker the roster locks stays in the roster's community */
     const gp_prev_worker *pw = ds->is_update ? gp_previous_worker(&ds->prev, w->id) : NULL;
-    if (pw) {
+    bool locked = fi[RW_LOCK] >= 0 && val[RW_LOCK] && flag_value(val[RW_LOCK]) == 1;
+    if (pw && !locked) {
         snprintf(val_buf[RW_COMM], sizeof val_buf[RW_COMM], "%s", pw->community);
         val[RW_COMM] = val_buf[RW_COMM];
     }
