@@ -60,8 +60,8 @@ enum { F_USED, F_OPEN, F_OBJ, F_BOUND, NF };
 
 /* The second pass: what the first left of the run's budget, to the open
  * communities by their gap (at most 10 %) times their budget; into
- * open[0..*no) and extra[], largest first. */
-static void second_shares(const double *f, const double *whole, int n, int *open, double *extra, int *no)
+ * open[0..*no) and extra[]. Returns what the first pass left. */
+static double second_shares(const double *f, const double *whole, int n, int *open, double *extra, int *no)
 {
     double pool = 0, weight = 0;
     int m = 0;
@@ -83,6 +83,7 @@ static void second_shares(const double *f, const double *whole, int n, int *open
         if (extra[q] > 0)
             open[nq] = open[q], extra[nq++] = extra[q];
     *no = nq;
+    return pool;
 }
 
 /* The processes' shares: each community, largest budget first, to the
@@ -168,10 +169,7 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
     /* the second pass: the same shares on every process; each solves its own */
     if (!st) {
         int no = 0;
-        second_shares(f, whole, n, open, extra, &no);
-        double pool = 0;
-        for (int c = 0; c < n; c++)
-            pool += whole[c] - f[(size_t)c * NF + F_USED];
+        double pool = second_shares(f, whole, n, open, extra, &no);
         gp_log(ctx, GP_LOG_DEBUG, "partition: second pass: %d of %d communities open, %.3g work units to share", no,
                n, pool);
         order_by(extra, no, order);
