@@ -144,7 +144,7 @@ typedef struct gp_prev_comm {
     double objective, bound, gap;
     char *search, *bound_by;     /* as written, or NULL */
     char *reason;                /* why its bounds were not met, or NULL */
-    int n_grids;
+    int n_grids, n_atoms;
 } gp_prev_comm;
 
 typedef struct gp_prev_atom {

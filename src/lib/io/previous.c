@@ -95,6 +95,7 @@ static gp_status read_report(gp_ctx *ctx, gp_previous *p)
         pc->bound = jnum(jget(c, "bound"));
         pc->gap = jnum(jget(c, "gap"));
         pc->n_grids = (int)jnum(jget(c, "grids"));
+        pc->n_atoms = (int)jnum(jget(c, "atoms"));
         pc->search = jstrdup(jget(c, "search"), &nomem);
         pc->bound_by = jstrdup(jget(c, "bound_method"), &nomem);
         pc->reason = jstrdup(jget(c, "reason"), &nomem);

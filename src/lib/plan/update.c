@@ -15,12 +15,12 @@ static bool differs(double a, double b)
     return !isnan(a) && !isnan(b) && fabs(a - b) > 1e-9 * fmax(1, fmax(fabs(a), fabs(b)));
 }
 
-/* What changed among the atoms of community c since the previous output:
- * a sentence for the report. */
-static void atoms_changed(const gp_dataset *ds, int c, char *buf, size_t len)
+/* What changed among the atoms of community c (pc in the previous output)
+ * since then: a sentence for the report. */
+static void atoms_changed(const gp_dataset *ds, int c, const gp_prev_comm *pc, char *buf, size_t len)
 {
     const gp_community *cm = &ds->comms[c];
-    int fresh = 0, counts = 0, same = 0, prev_here = 0;
+    int fresh = 0, counts = 0, same = 0;
     char first[256] = "";
     for (int i = cm->first_atom; i < cm->first_atom + cm->n_atoms; i++) {
         const gp_atom *a = &ds->atoms[i];
@@ -40,9 +40,7 @@ static void atoms_changed(const gp_dataset *ds, int c, char *buf, size_t len)
         counts += ch;
         same += !ch;
     }
-    for (int i = 0; i < ds->prev.n_atoms; i++)
-        prev_here += strcmp(ds->prev.atoms[i].community, cm->id) == 0;
-    int gone = prev_here - counts - same;
+    int gone = pc->n_atoms - counts - same; /* its atoms then, as its report counted them */
     if (fresh || counts || gone)
         snprintf(buf, len, "its atoms changed since the previous output: %d with new counts%s, %d new, %d gone", counts,
                  first, fresh, gone > 0 ? gone : 0);
@@ -139,7 +137,7 @@ gp_status gp_update_decide(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, co
             snprintf(cm->update_reason, sizeof cm->update_reason, "the previous output has no atoms digest (written "
                      "by an older gridplan): solved again, from its grids");
         else if (strcmp(pc->digest, cm->atoms_digest) != 0)
-            atoms_changed(ds, c, cm->update_reason, sizeof cm->update_reason);
+            atoms_changed(ds, c, pc, cm->update_reason, sizeof cm->update_reason);
         else if (pc->status == GP_CS_INFEASIBLE && !(st = gp_job_check(ds, tmpl, c, &ok)) && !ok) {
             /* proven before and provable now by counting alone: another
              * search would write the same best plan */
