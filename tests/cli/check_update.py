@@ -13,6 +13,8 @@
    plan meets the bound.
 4. Updating the update with the same data changes nothing (same digest).
 5. A folder that is not a gridplan output: exit 4, the message names it.
+6. A damaged previous output (a truncated atoms layer, an assignments
+   table without its columns): exit 4, the file named, nothing written.
 
 usage: check_update.py GRIDPLAN
 """
@@ -168,6 +170,24 @@ def main():
         p = run(["update", "--plan", bad, base, "--out", os.path.join(work, "x")], expect=(4,))
         check("report.json" in p.stderr and bad in p.stderr and not os.path.exists(os.path.join(work, "x")),
               f"not a gridplan output: exit 4, the folder named, nothing written ({p.stderr.strip()[:160]})")
+
+        # 6. a damaged previous output: a truncated atoms layer, an
+        # assignments table without its columns; exit 4 naming the file
+        for what, damage, words in (
+                ("truncated atoms.gpkg", lambda d: open(os.path.join(d, "atoms.gpkg"), "wb").write(b"GPKG"),
+                 "atoms.gpkg"),
+                ("assignments.csv without its columns",
+                 lambda d: open(os.path.join(d, "assignments.csv"), "w").write("who,where\nW001,x\n"),
+                 "lacks one of the fields worker_id, community, grids")):
+            broken = os.path.join(work, "broken")
+            shutil.rmtree(broken, ignore_errors=True)
+            shutil.copytree(full, broken)
+            damage(broken)
+            dest = os.path.join(work, "y")
+            p = run(["update", "--plan", broken, base, "--out", dest], expect=(4,))
+            check(words in p.stderr and "previous" in p.stderr and not os.path.exists(dest),
+                  f"a damaged previous output ({what}): exit 4, the file named, nothing written "
+                  f"({p.stderr.strip().splitlines()[-1][:160]})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"check.update: {len(failures)} failure(s)")

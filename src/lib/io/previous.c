@@ -100,63 +100,74 @@ static gp_status read_report(gp_ctx *ctx, gp_previous *p)
         pc->bound_by = jstrdup(jget(c, "bound_method"), &nomem);
         pc->reason = jstrdup(jget(c, "reason"), &nomem);
     }
-    if (nomem) {
+    if (nomem)
         st = GP_ERR_NOMEM;
-        goto done;
-    }
 done:
     json_object_put(r);
     return st;
 }
 
+/* Opens file (dir/name) of the previous output with driver and its layer
+ * (NULL: the first), and finds the fields it must have into idx; an error
+ * saying that folder is no gridplan output when either fails. */
+static gp_status open_table(gp_ctx *ctx, const gp_previous *p, const char *name, const char *driver,
+                            const char *layer, const char *const *fields, int *idx, int nf, char *path,
+                            size_t path_len, GDALDatasetH *d, OGRLayerH *l)
+{
+    snprintf(path, path_len, "%s/%s", p->dir, name);
+    const char *drivers[] = {driver, NULL};
+    *d = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    *l = !*d ? NULL : layer ? GDALDatasetGetLayerByName(*d, layer) : GDALDatasetGetLayer(*d, 0);
+    OGRFeatureDefnH fd = *l ? OGR_L_GetLayerDefn(*l) : NULL;
+    bool all = fd != NULL;
+    for (int k = 0; k < nf; k++)
+        all &= (idx[k] = fd ? OGR_FD_GetFieldIndex(fd, fields[k]) : -1) >= 0;
+    if (all)
+        return GP_OK;
+    char list[256] = "";
+    for (int k = 0; k < nf; k++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", fields[k]);
+    gp_status st = fd ? gp_fail(ctx, GP_ERR_INPUT, "%s: the previous run's %s lacks one of the fields %s: [input] "
+                                "previous must name a gridplan output folder", path, layer ? layer : name, list)
+                      : gp_fail(ctx, GP_ERR_IO, "%s: cannot read the previous run's %s (%s): [input] previous must "
+                                "name a gridplan output folder", path, layer ? layer : name,
+                                CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "missing, damaged or not its format");
+    if (*d)
+        GDALClose(*d);
+    *d = NULL;
+    return st;
+}
+
 static gp_status read_atoms(gp_ctx *ctx, gp_previous *p)
 {
+    static const char *const need[] = {"atom_id", "grid_id", "community"};
+    int fi[3], vi[GP_NATTR];
     char path[4200];
-    snprintf(path, sizeof path, "%s/atoms.gpkg", p->dir);
-    const char *gpkg[] = {"GPKG", NULL};
-    GDALDatasetH d = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, gpkg, NULL, NULL);
-    OGRLayerH l = d ? GDALDatasetGetLayerByName(d, "atoms") : NULL;
-    if (!l) {
-        if (d)
-            GDALClose(d);
-        return gp_fail(ctx, GP_ERR_IO, "%s: cannot read the previous run's atoms layer (%s): [input] previous must "
-                       "name a gridplan output folder", path, CPLGetLastErrorMsg());
-    }
-    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
-    int id_i = OGR_FD_GetFieldIndex(fd, "atom_id"), grid_i = OGR_FD_GetFieldIndex(fd, "grid_id");
-    int comm_i = OGR_FD_GetFieldIndex(fd, "community"), vi[GP_NATTR];
+    GDALDatasetH d;
+    OGRLayerH l;
+    gp_status st = open_table(ctx, p, "atoms.gpkg", "GPKG", "atoms", need, fi, 3, path, sizeof path, &d, &l);
+    if (st)
+        return st;
     for (int a = 0; a < GP_NATTR; a++)
-        vi[a] = OGR_FD_GetFieldIndex(fd, gp_attr_names[a]);
-    gp_status st = GP_OK;
-    if (id_i < 0 || grid_i < 0 || comm_i < 0) {
-        st = gp_fail(ctx, GP_ERR_INPUT, "%s: layer atoms has no atom_id, grid_id or community field: not written "
-                     "by gridplan; [input] previous must name a gridplan output folder", path);
-        goto done;
-    }
+        vi[a] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), gp_attr_names[a]);
     GIntBig n = OGR_L_GetFeatureCount(l, 1);
     p->atoms = calloc((size_t)(n > 0 ? n : 1), sizeof *p->atoms);
-    if (!p->atoms) {
-        st = GP_ERR_NOMEM;
-        goto done;
-    }
-    OGR_L_ResetReading(l);
+    st = p->atoms ? GP_OK : GP_ERR_NOMEM;
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+    OGR_L_ResetReading(l);
+    while (!st && (f = OGR_L_GetNextFeature(l)) != NULL) {
         if (p->n_atoms < n) {
             gp_prev_atom *a = &p->atoms[p->n_atoms++];
-            a->id = gp_strdup(OGR_F_GetFieldAsString(f, id_i));
-            a->grid = gp_strdup(OGR_F_GetFieldAsString(f, grid_i));
-            a->community = gp_strdup(OGR_F_GetFieldAsString(f, comm_i));
+            a->id = gp_strdup(OGR_F_GetFieldAsString(f, fi[0]));
+            a->grid = gp_strdup(OGR_F_GetFieldAsString(f, fi[1]));
+            a->community = gp_strdup(OGR_F_GetFieldAsString(f, fi[2]));
             for (int k = 0; k < GP_NATTR; k++)
                 a->v[k] = vi[k] >= 0 && OGR_F_IsFieldSetAndNotNull(f, vi[k]) ? OGR_F_GetFieldAsDouble(f, vi[k]) : NAN;
             if (!a->id || !a->grid || !a->community)
                 st = GP_ERR_NOMEM;
         }
         OGR_F_Destroy(f);
-        if (st)
-            goto done;
     }
-done:
     GDALClose(d);
     return st;
 }
@@ -165,34 +176,29 @@ done:
  * community and grids after it, which an update takes as the current ones */
 static gp_status read_assignments(gp_ctx *ctx, gp_previous *p)
 {
+    static const char *const need[] = {"worker_id", "community", "grids"};
+    int fi[3];
     char path[4200];
     snprintf(path, sizeof path, "%s/assignments.csv", p->dir);
     struct stat sb;
     if (stat(path, &sb) != 0)
         return GP_OK;
-    const char *csv[] = {"CSV", NULL};
-    GDALDatasetH d = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, csv, NULL, NULL);
-    OGRLayerH l = d ? GDALDatasetGetLayer(d, 0) : NULL;
-    OGRFeatureDefnH fd = l ? OGR_L_GetLayerDefn(l) : NULL;
-    int id_i = fd ? OGR_FD_GetFieldIndex(fd, "worker_id") : -1, comm_i = fd ? OGR_FD_GetFieldIndex(fd, "community") : -1;
-    int grids_i = fd ? OGR_FD_GetFieldIndex(fd, "grids") : -1;
-    if (id_i < 0 || comm_i < 0 || grids_i < 0) {
-        if (d)
-            GDALClose(d);
-        return gp_fail(ctx, GP_ERR_INPUT, "%s: cannot read the previous run's assignments (no worker_id, community "
-                       "or grids column): [input] previous must name a gridplan output folder", path);
-    }
+    GDALDatasetH d;
+    OGRLayerH l;
+    gp_status st = open_table(ctx, p, "assignments.csv", "CSV", NULL, need, fi, 3, path, sizeof path, &d, &l);
+    if (st)
+        return st;
     GIntBig n = OGR_L_GetFeatureCount(l, 1);
     p->workers = calloc((size_t)(n > 0 ? n : 1), sizeof *p->workers);
-    gp_status st = p->workers ? GP_OK : GP_ERR_NOMEM;
+    st = p->workers ? GP_OK : GP_ERR_NOMEM;
     OGRFeatureH f;
     OGR_L_ResetReading(l);
     while (!st && (f = OGR_L_GetNextFeature(l)) != NULL) {
         if (p->n_workers < n) {
             gp_prev_worker *w = &p->workers[p->n_workers++];
-            w->id = gp_strdup(OGR_F_GetFieldAsString(f, id_i));
-            w->community = gp_strdup(OGR_F_GetFieldAsString(f, comm_i));
-            w->grids = gp_strdup(OGR_F_GetFieldAsString(f, grids_i));
+            w->id = gp_strdup(OGR_F_GetFieldAsString(f, fi[0]));
+            w->community = gp_strdup(OGR_F_GetFieldAsString(f, fi[1]));
+            w->grids = gp_strdup(OGR_F_GetFieldAsString(f, fi[2]));
             if (!w->id || !w->community || !w->grids)
                 st = GP_ERR_NOMEM;
         }
