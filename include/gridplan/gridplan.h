@@ -114,6 +114,24 @@ typedef int (*gp_cancel_fn)(void *user);
 void gp_ctx_cancel(gp_ctx *ctx);
 void gp_ctx_set_cancel(gp_ctx *ctx, gp_cancel_fn fn, void *user);
 
+/* Progress of a long call (gp_run, gp_validate, gp_tessellate), reported
+ * on the caller's thread: when a stage starts, as its communities or
+ * workers finish (a few times a second at most), and when it ends. What
+ * is reported never changes what is computed. */
+typedef struct gp_progress {
+    const char *stage;     /* "load", "atomize", ..., "commit"; static storage */
+    const char *unit;      /* what done and total count ("communities"), or "" */
+    int step, steps;       /* the stage's place among the call's stages, from 1 */
+    long done, total;      /* total 0: the stage is not counted */
+    int finished;          /* 1 on the stage's last report */
+    double elapsed_s;      /* since the call began */
+    double stage_elapsed_s;/* since the stage began */
+} gp_progress;
+typedef void (*gp_progress_fn)(void *user, const gp_progress *p);
+/* Reports the progress of the calls on ctx to fn (NULL: none). With
+ * processes (gp_ctx_use_mpi) only process 0 reports. */
+void gp_ctx_set_progress(gp_ctx *ctx, gp_progress_fn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,10 +46,11 @@ static const char USAGE[] =
     "                             --source-layer L --target-layer L --source-crs C\n"
     "                             --target-crs C --crs C (working CRS, default: UTM)\n"
     "                             --weights FILE --weights-field F [--weights-layer L]\n"
-    "  compare DIR_A DIR_B [...] [--html FILE]\n"
+    "  compare DIR_A DIR_B [...] [--html FILE] [--csv FILE]\n"
     "                             compare 2 to 26 output folders side by side: balance,\n"
     "                             compactness, households moved, workers changed,\n"
-    "                             gaps, run time; --html adds maps of the differences\n"
+    "                             gaps, run time; --html adds maps of the differences,\n"
+    "                             --csv writes the table, one row per folder\n"
     "  version                    print the version and the library versions\n"
     "  help                       print this help\n"
     "\n"
@@ -56,6 +58,15 @@ static const char USAGE[] =
     "  -q, --quiet     print errors only\n"
     "  -v, --verbose   print solver detail as well as progress\n"
     "  -o, --out DIR   write the results to DIR (overrides [output] dir)\n"
+    "  --set SECTION.KEY=VALUE\n"
+    "                  run, update, validate, tessellate: override a scenario key,\n"
+    "                  e.g. --set grid.households=300..500 (repeatable; paths are\n"
+    "                  against the scenario's folder, as in the file)\n"
+    "  --progress[=WHEN]\n"
+    "                  auto (default): one updating line per stage on stderr when it\n"
+    "                  is a terminal; line: always; json: one JSON object per line\n"
+    "                  on stderr, e.g. {\"stage\":\"partition\",\"step\":6,\"steps\":11,\n"
+    "                  \"done\":12,\"total\":41,...}; none: off. --progress alone: line\n"
     "  --mpi           run and update: spread the communities over the processes of\n"
     "                  mpirun -np N; process 0 writes the same output as one process\n"
     "  -h, --help      print this help\n"
@@ -68,6 +79,63 @@ static const char USAGE[] =
     "See docs/scenario.md for the scenario file and docs/report.md for the outputs.\n";
 
 static int verbosity = 1; /* 0 quiet, 1 normal, 2 verbose */
+
+/* --set SECTION.KEY=VALUE, applied after the scenario is loaded */
+static const char *sets[64];
+static int n_sets;
+
+/* ---- progress (--progress) ---------------------------------------------------
+ * A terminal gets one line that is rewritten in place (and erased before
+ * any message, then drawn again); a program gets one JSON object per line. */
+enum { PROGRESS_NONE, PROGRESS_LINE, PROGRESS_JSON };
+static int progress_mode = -1; /* -1: auto */
+static bool line_shown;
+static char line_text[256];
+
+static void line_erase(void)
+{
+    if (line_shown) {
+        fputs("\r\033[K", stderr);
+        line_shown = false;
+    }
+}
+
+static void clock_text(char *buf, size_t len, double s)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void on_progress(void *user, const gp_progress *p)
+{
+    (void)user;
+    if (progress_mode == PROGRESS_JSON) {
+        fprintf(stderr, "{\"stage\":\"%s\",\"step\":%d,\"steps\":%d,\"done\":%ld,\"total\":%ld,\"unit\":\"%s\","
+                        "\"finished\":%s,\"elapsed_s\":%.3f,\"stage_elapsed_s\":%.3f}\n",
+                p->stage, p->step, p->steps, p->done, p->total, p->unit, p->finished ? "true" : "false",
+                p->elapsed_s, p->stage_elapsed_s);
+        fflush(stderr);
+        return;
+    }
+    char el[32], left[64] = "", count[96] = "";
+    clock_text(el, sizeof el, p->elapsed_s);
+    if (p->total > 0) {
+        snprintf(count, sizeof count, "  %ld/%ld %s", p->done, p->total, p->unit);
+        if (p->done > 0 && p->done < p->total) {
+            char t[32];
+            clock_text(t, sizeof t, p->stage_elapsed_s * (double)(p->total - p->done) / (double)p->done);
+            snprintf(left, sizeof left, ", about %s left in the stage", t);
+        }
+    }
+    snprintf(line_text, sizeof line_text, "gridplan: [%d/%d] %-10s%s  %s elapsed%s", p->step, p->steps, p->stage,
+             count, el, left);
+    fprintf(stderr, "\r\033[K%s", line_text);
+    fflush(stderr);
+    line_shown = true;
+}
 
 /* SIGINT, SIGTERM and SIGHUP cancel the run through the library, which
  * stops within about a second and removes what it had begun to write; a
@@ -105,7 +173,13 @@ static void on_log(void *user, gp_log_level level, const char *msg)
 {
     (void)user;
     static const char *tag[] = {"error: ", "warning: ", "", ""};
+    bool redraw = line_shown;
+    line_erase();
     fprintf(stderr, "gridplan: %s%s\n", tag[level], msg);
+    if (redraw) {
+        fputs(line_text, stderr);
+        line_shown = true;
+    }
 }
 
 static int exit_code(gp_status st)
@@ -126,6 +200,7 @@ static int exit_code(gp_status st)
 
 static int report_error(gp_ctx *ctx, gp_status st)
 {
+    line_erase();
     if (st == GP_ERR_CANCELLED && signal_caught) {
         int sig = signal_caught;
         fprintf(stderr, "gridplan: stopped by %s: %s\n",
@@ -184,10 +259,38 @@ static void print_summary(const gp_run_summary *s, bool wrote)
     printf("elapsed        %.2f s\n", s->elapsed_s);
 }
 
+/* Applies the --set overrides to sc: GP_ERR_SCENARIO with the message on
+ * ctx when one is malformed or its key unknown. */
+static gp_status apply_sets(gp_ctx *ctx, gp_scenario *sc)
+{
+    gp_status st = GP_OK;
+    for (int k = 0; k < n_sets && !st; k++) {
+        char sec[128];
+        const char *dot = strchr(sets[k], '.'), *eq = strchr(sets[k], '=');
+        if (!dot || !eq || dot > eq || dot == sets[k] || (size_t)(dot - sets[k]) >= sizeof sec) {
+            fprintf(stderr, "gridplan: error: --set '%s': write SECTION.KEY=VALUE, e.g. --set grid.households=300..500\n",
+                    sets[k]);
+            return GP_ERR_SCENARIO;
+        }
+        snprintf(sec, sizeof sec, "%.*s", (int)(dot - sets[k]), sets[k]);
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
+        st = gp_scenario_set(ctx, sc, sec, key, eq + 1);
+        if (st && st != GP_ERR_NOMEM)
+            fprintf(stderr, "gridplan: error: --set %s: %s\n", sets[k],
+                    gp_ctx_errmsg(ctx)[0] ? gp_ctx_errmsg(ctx) : gp_strerror(st));
+    }
+    return st;
+}
+
 static int cmd_tessellate(gp_ctx *ctx, const char *path, const char *out)
 {
     gp_scenario *sc = NULL;
     gp_status st = gp_scenario_load(ctx, path, &sc);
+    if (st == GP_OK && (st = apply_sets(ctx, sc)) != GP_OK) {
+        gp_scenario_destroy(sc);
+        return st == GP_ERR_NOMEM ? report_error(ctx, st) : EXIT_SCENARIO;
+    }
     if (st != GP_OK) {
         report_error(ctx, st);
         return st == GP_ERR_NOMEM ? EXIT_FAILURE_OTHER : EXIT_SCENARIO;
@@ -199,6 +302,7 @@ static int cmd_tessellate(gp_ctx *ctx, const char *path, const char *out)
     }
     gp_run_summary sum;
     st = gp_tessellate(ctx, sc, out, &sum);
+    line_erase();
     gp_scenario_destroy(sc);
     if (st != GP_OK)
         return report_error(ctx, st);
@@ -214,7 +318,48 @@ static int cmd_tessellate(gp_ctx *ctx, const char *path, const char *out)
 }
 
 /* Prints the folders side by side, one column each. */
-static int cmd_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html)
+/* text as a CSV field: quoted, its quotes doubled */
+static void csv_quoted(FILE *f, const char *text)
+{
+    fputc('"', f);
+    for (const char *c = text; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+/* The comparison as CSV, one row per folder; an unknown figure is empty. */
+static bool write_compare_csv(const char *path, const gp_compare_row *rows, int n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fputs("column,folder,scenario,grids,communities,communities_infeasible,workload_min,workload_max,"
+          "workload_ratio,workload_cv,polsby_popper_mean,households_moved_vs_first,households_moved_vs_existing,"
+          "workers,workers_changed_vs_first,workload_per_fte_ratio,max_gap,elapsed_s\n", f);
+    for (int i = 0; i < n; i++) {
+        const gp_compare_row *r = &rows[i];
+        fprintf(f, "%c,", 'A' + i);
+        csv_quoted(f, r->dir);
+        fputc(',', f);
+        csv_quoted(f, r->scenario);
+        fprintf(f, ",%d,%d,%d", r->grids, r->communities, r->communities_infeasible);
+        double v[] = {r->workload_min, r->workload_max, r->workload_ratio, r->workload_cv, r->polsby_popper_mean,
+                      r->households_moved_vs_first, r->households_moved_vs_existing, r->workers,
+                      r->workers_changed_vs_first, r->workload_per_fte_ratio, r->max_gap, r->elapsed_s};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            if (v[k] < 0)
+                fputs(",", f);
+            else
+                fprintf(f, ",%.10g", v[k]);
+        fputs("\n", f);
+    }
+    return fclose(f) == 0;
+}
+
+static int cmd_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *html, const char *csv)
 {
     gp_compare_row *rows = calloc((size_t)n, sizeof *rows);
     if (!rows)
@@ -261,6 +406,13 @@ static int cmd_compare(gp_ctx *ctx, const char *const *dirs, int n, const char *
     }
     if (html)
         printf("page: %s\n", html);
+    if (csv && !write_compare_csv(csv, rows, n)) {
+        fprintf(stderr, "gridplan: error: cannot write %s: %s\n", csv, strerror(errno));
+        free(rows);
+        return EXIT_OUTPUT;
+    }
+    if (csv)
+        printf("table: %s\n", csv);
     free(rows);
     return EXIT_OK;
 }
@@ -322,6 +474,10 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
         report_error(ctx, st);
         return st == GP_ERR_NOMEM ? EXIT_FAILURE_OTHER : EXIT_SCENARIO;
     }
+    if ((st = apply_sets(ctx, sc)) != GP_OK) {
+        gp_scenario_destroy(sc);
+        return st == GP_ERR_NOMEM ? report_error(ctx, st) : EXIT_SCENARIO;
+    }
     if (out && (st = gp_scenario_set(ctx, sc, "output", "dir", out)) != GP_OK) {
         gp_scenario_destroy(sc);
         report_error(ctx, st);
@@ -339,6 +495,7 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
     }
     gp_run_summary sum;
     st = validate_only ? gp_validate(ctx, sc, &sum) : gp_run(ctx, sc, &sum);
+    line_erase();
     gp_scenario_destroy(sc);
     bool wrote = !validate_only && (st == GP_OK || st == GP_ERR_INFEASIBLE);
     if (st == GP_OK || st == GP_ERR_INFEASIBLE) {
@@ -353,7 +510,7 @@ static int cmd_run(gp_ctx *ctx, const char *path, const char *out, bool validate
 
 int main(int argc, char **argv)
 {
-    const char *cmd = NULL, *out = NULL, *pos[26] = {NULL}, *fields = NULL, *html = NULL, *plan_dir = NULL;
+    const char *cmd = NULL, *out = NULL, *pos[26] = {NULL}, *fields = NULL, *html = NULL, *plan_dir = NULL, *csv = NULL;
     int npos = 0;
     gp_interpolate_opts io;
     memset(&io, 0, sizeof io);
@@ -389,12 +546,36 @@ int main(int argc, char **argv)
             cmd = "version";
         } else if (!strcmp(a, "--mpi")) {
             mpi = true;
+        } else if (!strcmp(a, "--progress") || !strncmp(a, "--progress=", 11)) {
+            const char *w = a[10] ? a + 11 : "line";
+            progress_mode = !strcmp(w, "auto") ? -1 : !strcmp(w, "line") ? PROGRESS_LINE
+                          : !strcmp(w, "json") ? PROGRESS_JSON : !strcmp(w, "none") ? PROGRESS_NONE : -2;
+            if (progress_mode == -2) {
+                fprintf(stderr, "gridplan: --progress takes auto, line, json or none, not '%s'\n", w);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--set")) {
+            if (++i >= argc) {
+                fprintf(stderr, "gridplan: --set needs SECTION.KEY=VALUE, e.g. --set grid.households=300..500\n");
+                return EXIT_USAGE;
+            }
+            if (n_sets == (int)(sizeof sets / sizeof sets[0])) {
+                fprintf(stderr, "gridplan: at most %d --set options\n", n_sets);
+                return EXIT_USAGE;
+            }
+            sets[n_sets++] = argv[i];
+        } else if (!strncmp(a, "--set=", 6)) {
+            if (n_sets == (int)(sizeof sets / sizeof sets[0])) {
+                fprintf(stderr, "gridplan: at most %d --set options\n", n_sets);
+                return EXIT_USAGE;
+            }
+            sets[n_sets++] = a + 6;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             verbosity = 0;
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             verbosity = 2;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--out") || !strcmp(a, "--fields") || !strcmp(a, "--html") ||
-                   !strcmp(a, "--plan")) {
+                   !strcmp(a, "--plan") || !strcmp(a, "--csv")) {
             if (++i >= argc) {
                 fprintf(stderr, "gridplan: %s needs a value (see gridplan --help)\n", a);
                 return EXIT_USAGE;
@@ -405,6 +586,8 @@ int main(int argc, char **argv)
                 fields = argv[i], interp_opt = true;
             else if (!strcmp(a, "--html"))
                 html = argv[i];
+            else if (!strcmp(a, "--csv"))
+                csv = argv[i];
             else
                 out = argv[i];
         } else if (!strncmp(a, "--out=", 6)) {
@@ -455,8 +638,8 @@ int main(int argc, char **argv)
                                : "gridplan: --plan belongs to update\n");
         return EXIT_USAGE;
     }
-    if (html && !is_cmp) {
-        fprintf(stderr, "gridplan: --html belongs to compare\n");
+    if ((html || csv) && !is_cmp) {
+        fprintf(stderr, "gridplan: --html and --csv belong to compare\n");
         return EXIT_USAGE;
     }
     if (is_cmp) {
@@ -470,7 +653,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "gridplan: error: cannot create a context: out of memory\n");
             return EXIT_FAILURE_OTHER;
         }
-        int rc = cmd_compare(cctx, pos, npos, html);
+        int rc = cmd_compare(cctx, pos, npos, html, csv);
         gp_ctx_destroy(cctx);
         return rc;
     }
@@ -490,6 +673,10 @@ int main(int argc, char **argv)
     }
     if (out && (is_val || is_int)) {
         fprintf(stderr, "gridplan: --out does not apply to %s\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (n_sets && !is_run && !is_upd && !is_val && !is_tess) {
+        fprintf(stderr, "gridplan: --set belongs to run, update, validate and tessellate\n");
         return EXIT_USAGE;
     }
     if (mpi && !is_run && !is_upd) {
@@ -518,6 +705,10 @@ int main(int argc, char **argv)
     gp_ctx_set_log(ctx, on_log, NULL,
                    verbosity == 0 ? GP_LOG_ERROR : verbosity == 1 ? GP_LOG_INFO : GP_LOG_DEBUG);
     catch_signals(ctx);
+    if (progress_mode == -1)
+        progress_mode = verbosity > 0 && isatty(STDERR_FILENO) ? PROGRESS_LINE : PROGRESS_NONE;
+    if (progress_mode != PROGRESS_NONE)
+        gp_ctx_set_progress(ctx, on_progress, NULL);
     int rc;
     if (mpi && gp_ctx_use_mpi(ctx, 1) != GP_OK) {
         rc = report_error(ctx, GP_ERR_ARG);

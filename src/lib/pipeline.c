@@ -211,8 +211,13 @@ static bool passed(const stage *stages, const stage *s, gp_status (*fn)(run *))
 static gp_status run_stages(run *r, const stage *stages)
 {
     gp_status st = GP_OK;
+    int steps = 0;
+    while (stages[steps].fn)
+        steps++;
+    gp_progress_call(r->ctx, r->t0);
     for (const stage *s = stages; s->fn && !st; s++) {
         r->t = gp_now();
+        gp_progress_stage(r->ctx, s->name, (int)(s - stages) + 1, steps);
         /* a cancel request is honoured between stages, and within the long
          * ones; the commit itself is never cut in half */
         /* with processes (gp_ctx_use_mpi), the stages after the partition
@@ -231,6 +236,8 @@ static gp_status run_stages(run *r, const stage *stages)
         long peak = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1;
         gp_log(r->ctx, GP_LOG_DEBUG, "stage %s: %s (%.2f s, peak memory %ld MB)", s->name,
                st ? gp_strerror(st) : "done", gp_now() - r->t, peak);
+        if (!st)
+            gp_progress_end(r->ctx);
     }
     return st;
 }

@@ -38,6 +38,10 @@ struct gp_ctx {
     gp_cancel_fn cancel_fn;      /* polled on the caller's thread (root only) */
     void *cancel_user;
     int mpi_rank, mpi_size;      /* gp_ctx_use_mpi: this process among size (size 0: no MPI) */
+    gp_progress_fn progress_fn;  /* the root context's only */
+    void *progress_user;
+    gp_progress progress;        /* the stage being reported */
+    double progress_t0, progress_stage_t0, progress_last;
 };
 
 /* True once the call on ctx (or on the context it is a child of) has been
@@ -51,6 +55,17 @@ bool gp_stopped(gp_ctx *ctx);
 bool gp_stopped_tick(gp_ctx *ctx, unsigned *tick);
 /* GP_ERR_CANCELLED with a message that names where the run stopped. */
 gp_status gp_cancelled(gp_ctx *ctx, const char *where);
+
+/* Progress (gp_ctx_set_progress), on the caller's thread only. A call
+ * begins (t0 its start), then each stage begins, counts and ends. */
+void gp_progress_call(gp_ctx *ctx, double t0);
+void gp_progress_stage(gp_ctx *ctx, const char *stage, int step, int steps);
+/* Adds n to what the stage counts (unit: "communities", ...). */
+void gp_progress_total(gp_ctx *ctx, const char *unit, long n);
+/* n more of the stage's total done; reported a few times a second at
+ * most. Nothing when the stage counts nothing. */
+void gp_progress_done(gp_ctx *ctx, long n);
+void gp_progress_end(gp_ctx *ctx);
 
 /* Records the detail of an error and returns status, so that callers can
  * write `return gp_fail(ctx, GP_ERR_INPUT, "...", ...)`. */

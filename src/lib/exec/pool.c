@@ -18,6 +18,7 @@ typedef struct pool {
     void *user;
     gp_logbuf *logs;             /* per job */
     int running;                 /* threads not yet done */
+    int finished;                /* jobs done, for progress */
     pthread_mutex_t mu;
     pthread_cond_t done;
 } pool;
@@ -44,6 +45,10 @@ static void *work(void *arg)
         w->tctx->errmsg[0] = '\0';
         pl->job(w->tctx, i, pl->user);
         w->tctx->logbuf = NULL;
+        pthread_mutex_lock(&pl->mu);
+        pl->finished++;
+        pthread_cond_signal(&pl->done);
+        pthread_mutex_unlock(&pl->mu);
     }
     glp_free_env(); /* this thread's GLPK environment, on this thread */
     gp_locale_leave(loc);
@@ -85,6 +90,7 @@ gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, const int *order,
          * (gp_stopped), which may only be called here */
         pthread_mutex_lock(&pl.mu);
         pl.running -= (int)nt - started;
+        int reported = 0;
         while (pl.running > 0) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
@@ -92,8 +98,11 @@ gp_status gp_exec_jobs(gp_ctx *ctx, int threads, int n, const int *order,
             if (until.tv_nsec >= 1000000000L)
                 until.tv_sec++, until.tv_nsec -= 1000000000L;
             pthread_cond_timedwait(&pl.done, &pl.mu, &until);
+            int finished = pl.finished;
             pthread_mutex_unlock(&pl.mu);
             gp_stopped(ctx);
+            gp_progress_done(ctx, finished - reported); /* the caller's thread only */
+            reported = finished;
             pthread_mutex_lock(&pl.mu);
         }
         pthread_mutex_unlock(&pl.mu);

@@ -155,6 +155,7 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
                 budget[mine++] = FIRST_PASS * whole[order[q]];
             }
         part_args a = {cfg, jobs, ids, budget};
+        gp_progress_total(ctx, "communities", mine);
         st = gp_exec_jobs(ctx, cfg->solver.threads, mine, NULL, first_pass, &a);
     }
     for (int q = 0; !st && q < mine; q++) {
@@ -180,6 +181,7 @@ gp_status gp_exec_partition(gp_ctx *ctx, const gp_config *cfg, const gp_part_pro
                 budget[mine++] = extra[order[q]];
             }
         part_args a = {cfg, jobs, ids, budget};
+        gp_progress_total(ctx, "communities", mine); /* the second pass counts again */
         st = gp_exec_jobs(ctx, cfg->solver.threads, mine, NULL, second_pass, &a);
     }
     /* with processes, process 0 gathers the others' results */
@@ -265,8 +267,10 @@ gp_status gp_exec_assign(gp_ctx *ctx, const gp_config *cfg, gp_dataset *ds, gp_p
     assign_args a = {cfg, ds, plan, {0}, calloc((size_t)(nc ? nc : 1), sizeof *a.st),
                      calloc((size_t)(nc ? nc : 1), sizeof *a.err)};
     gp_status st = a.st && a.err ? gp_staff_grids_make(ctx, plan, &a.sg) : GP_ERR_NOMEM;
-    if (!st)
+    if (!st) {
+        gp_progress_total(ctx, "communities", nc);
         st = gp_exec_jobs(ctx, cfg->solver.threads, nc, NULL, assign_job, &a);
+    }
     for (int c = 0; c < nc && !st; c++) {
         if (a.st[c]) {
             st = a.err[c][0] ? gp_fail(ctx, a.st[c], "%s", a.err[c])
