@@ -1,0 +1,2 @@
+/* PostGIS output through GDAL's PG driver (in progress). */
+#include "io/io.h"
