@@ -32,6 +32,12 @@ gp_status gp_scenario_parse(gp_ctx *ctx, const char *text, const char *name,
 gp_status gp_scenario_set(gp_ctx *ctx, gp_scenario *sc, const char *section,
                           const char *key, const char *value);
 
+/* Sets n keys at once, then checks the scenario once, so that keys that
+ * depend on each other ([atoms] mode = cells and size) can be given in
+ * any order. Same rules and errors as gp_scenario_set. */
+gp_status gp_scenario_set_many(gp_ctx *ctx, gp_scenario *sc, int n, const char *const *sections,
+                               const char *const *keys, const char *const *values);
+
 /* The value of a key after resolution ("" for a set but empty value), or
  * NULL when the key is not set; the scenario owns the string. */
 const char *gp_scenario_get(const gp_scenario *sc, const char *section,

@@ -11,6 +11,8 @@
  *   assign     allocation, then workers assigned to grids           (staff/, exec/)
  *   write      layers and assignments.csv into a temporary folder   (io/)
  *   report     report.json and report.html                          (report/)
+ *   postgis    with [output] postgis, the folder's tables copied
+ *              into the database in one transaction                 (io/)
  *   commit     the folder swapped in                                (io/)
  *
  * gp_validate runs the first four and checks each community's bounds;
@@ -37,6 +39,7 @@ typedef struct run {
     gp_output out;
     gp_written written;
     gp_outdir dir;
+    bool db_written;             /* the database holds this run's plan */
 } run;
 
 typedef struct stage {
@@ -188,6 +191,16 @@ static gp_status stage_report(run *r)
     return gp_report_write(r->ctx, r->cfg, &r->ds, &r->plan, &r->out, r->dir.tmp, gp_now() - r->t0);
 }
 
+/* With [output] postgis, the folder (complete, not yet in place) copied
+ * into the database in one transaction: a database that cannot be written
+ * fails the run before the folder is swapped in, and is left as it was. */
+static gp_status stage_postgis(run *r)
+{
+    gp_status st = gp_postgis_write(r->ctx, r->cfg, &r->ds, &r->plan, &r->out, &r->written, r->dir.tmp);
+    r->db_written = st == GP_OK && r->cfg->output.postgis;
+    return st;
+}
+
 static gp_status stage_commit(run *r) { return gp_outdir_commit(r->ctx, &r->dir); }
 
 static const stage PREPARE[] = {
@@ -195,7 +208,7 @@ static const stage PREPARE[] = {
 static const stage RUN[] = {
     {"load", stage_load}, {"atomize", stage_atomize}, {"graph", stage_graph}, {"output", stage_output},
     {"staff", stage_staff}, {"partition", stage_partition}, {"grids", stage_grids}, {"assign", stage_assign}, {"write", stage_write},
-    {"report", stage_report}, {"commit", stage_commit}, {NULL, NULL}};
+    {"report", stage_report}, {"postgis", stage_postgis}, {"commit", stage_commit}, {NULL, NULL}};
 static const stage VALIDATE[] = {
     {"load", stage_load}, {"atomize", stage_atomize}, {"graph", stage_graph}, {"staff", stage_staff}, {NULL, NULL}};
 
@@ -224,7 +237,10 @@ static gp_status run_stages(run *r, const stage *stages)
          * are process 0's: the others have sent it their plans */
         if (gp_mpi_rank(r->ctx) != 0 && s > stages && s[-1].fn == stage_partition)
             break;
-        if (gp_stopped(r->ctx) || (st = s->fn(r)) == GP_ERR_CANCELLED) {
+        /* once the database holds the new plan, the folder follows it
+         * whatever is asked meanwhile: the two never disagree */
+        bool must = s->fn == stage_commit && r->db_written;
+        if ((!must && gp_stopped(r->ctx)) || (st = s->fn(r)) == GP_ERR_CANCELLED) {
             char where[64];
             snprintf(where, sizeof where, "in stage %s", s->name);
             st = gp_cancelled(r->ctx, where);

@@ -119,7 +119,7 @@ static int suite_clean(void)
 static void test_every_stage(void)
 {
     static const char *const stages[] = {"load", "atomize", "graph", "output", "staff", "partition",
-                                         "grids", "assign", "write", "report"};
+                                         "grids", "assign", "write", "report", "postgis"};
     watch w = {0};
     CU_ASSERT_EQUAL_FATAL(gp_ctx_create(&w.ctx), GP_OK);
     gp_ctx_set_log(w.ctx, on_log, &w, GP_LOG_DEBUG);

@@ -19,7 +19,8 @@ typedef struct gp_cfg_field {
  * columns KEY.x, KEY.y (points) and KEY.wkt (any geometry). */
 typedef struct gp_cfg_source {
     const char *key;             /* "units", "communities", ...: for messages */
-    const char *path;            /* resolved against the scenario's folder; NULL: not given */
+    const char *path;            /* resolved against the scenario's folder (a "PG:" connection
+                                  * string as written); NULL: not given */
     const char *layer, *crs;     /* NULL: the only layer, the layer's own CRS */
     gp_cfg_field x, y, wkt;
 } gp_cfg_source;
@@ -96,12 +97,25 @@ typedef struct gp_config {
         const char *formats;     /* "gpkg, shp": see gp_config_lists */
         const char *crs;         /* "input", "working" or a CRS */
         int grid_codes;          /* enum gp_codes_kind */
+        /* PostGIS: a GDAL connection string "PG:..." ("PG:" alone: the
+         * libpq environment), NULL: none; the schema and the tables'
+         * prefix (NULL: none) */
+        const char *postgis, *postgis_schema, *postgis_prefix;
     } output;
 } gp_config;
 
 /* Whether a list of names separated by commas or spaces ([output]
  * formats) holds name, in any case. */
 bool gp_config_lists(const char *list, const char *name);
+
+/* Whether an [input] source or [output] postgis names a PostgreSQL
+ * database (a GDAL connection string "PG:...") rather than a file. */
+bool gp_config_is_database(const char *path);
+/* A connection string as messages and reports may show it: the value of
+ * every password keyword ("password=...", "password = '...'", "?password="
+ * in a URI) and the password of a URI's user ("postgresql://u:PW@host")
+ * replaced by "***". Other text is copied as it is; cut to len bytes. */
+void gp_config_conn_shown(const char *conn, char *buf, size_t len);
 
 /* The typed configuration of a scenario; the scenario owns it, and it
  * changes with gp_scenario_set. */

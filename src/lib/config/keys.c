@@ -2,6 +2,7 @@
  * place in gp_config, in one table (docs/scenario.md documents them); the
  * check of one value; and the typed configuration built from a file's
  * keys and the defaults. */
+#include <ctype.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@
     {"input", k ".y", K_FIELD, 0, 0, NULL, "lat,latitude,y", AT(input.m.y)},                    \
     {"input", k ".wkt", K_FIELD, 0, 0, NULL, "wkt,geometry,geom,the_geom", AT(input.m.wkt)}
 #define SOURCE(k, m)                                                                             \
-    {"input", k, K_PATH, 0, 0, NULL, NULL, AT(input.m.path)},                                   \
+    {"input", k, K_SOURCE, 0, 0, NULL, NULL, AT(input.m.path)},                                 \
     {"input", k ".layer", K_STR, 0, 0, NULL, NULL, AT(input.m.layer)},                          \
     {"input", k ".crs", K_STR, 0, 0, NULL, NULL, AT(input.m.crs)}, CSV_COLUMNS(k, m)
 
@@ -94,6 +95,14 @@ static const keyspec KEYS[] = {
     /* input, working, or a CRS PROJ knows: checked with the file */
     {"output", "crs", K_STR, 0, 0, NULL, "input", AT(output.crs)},
     {"output", "grid_codes", K_CHOICE, 0, 0, "auto|structured|simple", "auto", AT(output.grid_codes)},
+    /* PG:..., written in one transaction after the folder (io/postgis.c).
+     * The schema and the prefix are plain lower-case SQL names, so that
+     * they mean the same unquoted in psql as in gridplan's statements; the
+     * prefix leaves room, within PostgreSQL's 63 characters, for the
+     * staging tables' suffix and the names of their keys and indexes */
+    {"output", "postgis", K_DATABASE, 0, 0, NULL, NULL, AT(output.postgis)},
+    {"output", "postgis.schema", K_IDENT, 0, 63, NULL, "public", AT(output.postgis_schema)},
+    {"output", "postgis.prefix", K_IDENT, 0, 24, NULL, NULL, AT(output.postgis_prefix)},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -131,12 +140,29 @@ const char *gp_key_check(const keyspec *ks, const char *v, char *buf, size_t len
     long l;
     switch (ks->type) {
     case K_PATH:
+    case K_SOURCE:
     case K_STR:
     case K_FIELD:
     case K_SPAN: /* whole numbers: checked with the rest of the file (scenario.c) */
         if (!v[0])
             return "empty value";
         return NULL;
+    case K_DATABASE:
+        if (!gp_config_is_database(v))
+            return "not a PostgreSQL connection: write PG:dbname=NAME (with host=, port=, user= as needed), "
+                   "PG:service=NAME, or PG: alone for the libpq environment (PGHOST, PGDATABASE, ...)";
+        return NULL;
+    case K_IDENT: {
+        size_t n = strlen(v);
+        bool ok = n > 0 && n <= (size_t)ks->max && !isdigit((unsigned char)v[0]);
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_';
+        if (ok)
+            return NULL;
+        snprintf(buf, len, "'%s' is not a lower-case SQL name: write at most %.0f letters a-z, digits and '_', "
+                 "not starting with a digit", v, ks->max);
+        return buf;
+    }
     case K_NUM:
         if (!gp_parse_double(v, &d))
             return "not a number";
@@ -235,6 +261,9 @@ static void store(gp_config *cfg, const keyspec *ks, const char *v, bool given)
     long l = 0;
     switch (ks->type) {
     case K_PATH:
+    case K_SOURCE:
+    case K_DATABASE:
+    case K_IDENT:
     case K_STR:
         *(const char **)at = v;
         break;
@@ -299,6 +328,63 @@ bool gp_config_lists(const char *list, const char *name)
         p += strspn(p, ", ");
     }
     return false;
+}
+
+bool gp_config_is_database(const char *path) { return path && strncasecmp(path, "PG:", 3) == 0; }
+
+/* Appends the n bytes at s to buf (used bytes *o of len), cut at the end. */
+static void shown_put(char *buf, size_t len, size_t *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && *o + 1 < len; i++)
+        buf[(*o)++] = s[i];
+}
+
+void gp_config_conn_shown(const char *conn, char *buf, size_t len)
+{
+    if (!len)
+        return;
+    size_t o = 0;
+    const char *p = conn ? conn : "";
+    while (*p) {
+        /* postgresql://user:PASSWORD@host/... */
+        if (strncmp(p, "://", 3) == 0) {
+            const char *u = p + 3, *end = u + strcspn(u, "@/?#"), *colon = memchr(u, ':', (size_t)(end - u));
+            if (*end == '@' && colon) {
+                shown_put(buf, len, &o, p, (size_t)(colon + 1 - p));
+                shown_put(buf, len, &o, "***", 3);
+                p = end;
+                continue;
+            }
+        }
+        /* password=VALUE, password = 'a value', ...?password=VALUE&... */
+        bool word = p == conn || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        if (word && strncasecmp(p, "password", 8) == 0) {
+            const char *q = p + 8;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=') {
+                q++;
+                while (*q == ' ' || *q == '\t')
+                    q++;
+                shown_put(buf, len, &o, p, (size_t)(q - p));
+                shown_put(buf, len, &o, "***", 3);
+                if (*q == '\'') {
+                    for (q++; *q && *q != '\''; q++)
+                        if (*q == '\\' && q[1])
+                            q++;
+                    if (*q)
+                        q++;
+                } else {
+                    while (*q && !isspace((unsigned char)*q) && *q != '&')
+                        q++;
+                }
+                p = q;
+                continue;
+            }
+        }
+        shown_put(buf, len, &o, p++, 1);
+    }
+    buf[o] = '\0';
 }
 
 void gp_config_clear(gp_config *cfg)

@@ -9,6 +9,9 @@
 
 typedef enum {
     K_PATH,     /* a file, resolved against the scenario's folder */
+    K_SOURCE,   /* an [input] source: a K_PATH, or a "PG:" connection string kept as written */
+    K_DATABASE, /* a "PG:" connection string ([output] postgis) */
+    K_IDENT,    /* a lower-case SQL name of at most max characters */
     K_STR,      /* text */
     K_FIELD,    /* the name of a field of an input layer */
     K_NUM,      /* a number in [min, max] */
@@ -33,7 +36,7 @@ typedef struct keyspec {
 
 /* One key = value of the file (or of gp_scenario_set). */
 typedef struct gp_entry {
-    char *sec, *key, *val;       /* val resolved for K_PATH */
+    char *sec, *key, *val;       /* val resolved for K_PATH and K_SOURCE */
     int line;                    /* 0: set by gp_scenario_set */
 } gp_entry;
 

@@ -58,15 +58,19 @@ static gp_status put(gp_scenario *sc, const char *sec, const char *key, const ch
     if (!ks)
         return gp_fail(ctx, GP_ERR_SCENARIO, "%s%s: unknown key '%s' in [%s] (see docs/scenario.md)",
                        where, loc, key, sec);
-    char buf[256];
+    char buf[256], shown[512];
     const char *msg = gp_key_check(ks, val, buf, sizeof buf);
+    /* a connection string may hold a password: never in a message */
+    gp_config_conn_shown(val, shown, sizeof shown);
     if (msg)
-        return gp_fail(ctx, GP_ERR_SCENARIO, "%s%s: [%s] %s = %s: %s", where, loc, sec, key, val, msg);
+        return gp_fail(ctx, GP_ERR_SCENARIO, "%s%s: [%s] %s = %s: %s", where, loc, sec, key, shown, msg);
     int i = find_entry(sc, sec, key);
     if (i >= 0 && !allow_replace)
         return gp_fail(ctx, GP_ERR_SCENARIO, "%s%s: [%s] %s is set twice (first on line %d)",
                        where, loc, sec, key, sc->e[i].line);
-    char *v = ks->type == K_PATH ? gp_path_join(base, val) : gp_strdup(val);
+    /* a database is no file: its connection string stays as written */
+    bool resolve = ks->type == K_PATH || (ks->type == K_SOURCE && !gp_config_is_database(val));
+    char *v = resolve ? gp_path_join(base, val) : gp_strdup(val);
     if (!v)
         return GP_ERR_NOMEM;
     if (i >= 0) {
@@ -238,6 +242,14 @@ static gp_status finish(gp_scenario *sc)
                            "communities' CRS), working, or a code such as EPSG:4490", where, sc->e[oc].line,
                            sc->e[oc].val);
     }
+    static const char *const pg_keys[] = {"postgis.schema", "postgis.prefix"};
+    for (int k = 0; k < 2; k++) {
+        int i = find_entry(sc, "output", pg_keys[k]);
+        if (i >= 0 && find_entry(sc, "output", "postgis") < 0)
+            return gp_fail(ctx, GP_ERR_SCENARIO, "%s:%d: [output] %s is set but [output] postgis is not: name the "
+                           "database (postgis = PG:dbname=NAME, or PG: for the libpq environment) or remove the key",
+                           where, sc->e[i].line, pg_keys[k]);
+    }
     int pg = find_entry(sc, "workers", "per_grid");
     if (pg >= 0) {
         double plo, phi;
@@ -358,6 +370,25 @@ gp_status gp_scenario_set(gp_ctx *ctx, gp_scenario *sc, const char *section, con
     sc->ctx = ctx;
     void *loc = gp_locale_enter();
     gp_status st = put(sc, section, key, value, 0, NULL, true);
+    if (st == GP_OK)
+        st = finish(sc);
+    gp_locale_leave(loc);
+    return st;
+}
+
+gp_status gp_scenario_set_many(gp_ctx *ctx, gp_scenario *sc, int n, const char *const *sections,
+                               const char *const *keys, const char *const *values)
+{
+    if (!ctx || !sc || n < 0 || (n > 0 && (!sections || !keys || !values)))
+        return GP_ERR_ARG;
+    for (int k = 0; k < n; k++)
+        if (!sections[k] || !keys[k] || !values[k])
+            return GP_ERR_ARG;
+    sc->ctx = ctx;
+    void *loc = gp_locale_enter();
+    gp_status st = GP_OK;
+    for (int k = 0; k < n && !st; k++)
+        st = put(sc, sections[k], keys[k], values[k], 0, NULL, true);
     if (st == GP_OK)
         st = finish(sc);
     gp_locale_leave(loc);

@@ -18,17 +18,19 @@
  * dataset and layer, and its CRS. */
 typedef struct gp_src {
     const gp_cfg_source *cfg;
-    const char *path;
+    const char *path;            /* for messages: a database's without its password */
     const char *layer_name;
     GDALDatasetH ds;
     OGRLayerH lyr;
     char *srs_def;               /* WKT2 of the source CRS; NULL: a table without geometry */
     char srs_name[128];
     bool zero_area;              /* the last polygon gp_src_geom gave as none had no area */
+    char *shown;                 /* a database's connection string as path shows it (owned) */
 } gp_src;
 
-/* Opens an [input] source with GDAL (CSV columns from the scenario); NULL
- * on failure, with GDAL's message in CPLGetLastErrorMsg(). */
+/* Opens an [input] source with GDAL (CSV columns from the scenario; a
+ * "PG:" connection string with the PostgreSQL driver alone); NULL on
+ * failure, with GDAL's message in CPLGetLastErrorMsg(). */
 GDALDatasetH gp_open_vector(const gp_cfg_source *src);
 /* Whether field is the WKT or a coordinate column of a CSV source: GDAL
  * keeps those as fields beside the geometry they make. */
@@ -135,6 +137,8 @@ void gp_written_free(gp_ctx *ctx, gp_written *w);
 gp_status gp_output_from_config(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, gp_output *out);
 /* The short name of a format as [output] formats writes it ("gpkg"). */
 const char *gp_format_name(const gp_format *f);
+/* The format named name ("gpkg"), or NULL. */
+const gp_format *gp_format_find(const char *name);
 /* The grids and atoms layers into dir, in every format of out, with the
  * geometries of w. */
 gp_status gp_write_layers(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const gp_output *out,
@@ -161,5 +165,28 @@ gp_status gp_outdir_commit(gp_ctx *ctx, gp_outdir *o);
 /* Removes the temporary folder, if any, with the folders made for it
  * when they are empty, and frees o. */
 void gp_outdir_end(gp_outdir *o);
+
+/* ---- PostGIS ([output] postgis: postgis.c) ------------------------------- */
+
+/* A message of GDAL's PostgreSQL driver (libpq's and the server's) for
+ * one line of ours: without passwords, lines joined, spaces squeezed. */
+void gp_pg_message(const char *msg, char *buf, size_t len);
+/* Says before the search, not after it, when [output] postgis cannot be
+ * written: the server does not answer, the database has no PostGIS, or
+ * the schema is missing or not writable (GP_ERR_OUTPUT). Reads only. */
+gp_status gp_postgis_check(gp_ctx *ctx, const gp_config *cfg);
+/* Copies the output folder dir, complete but not yet in place (its
+ * GeoPackage layers, or ones made from w when [output] formats has no
+ * gpkg, and assignments.csv) into the tables grids, atoms and assignments
+ * of [output] postgis.schema (named with postgis.prefix), and records the
+ * run in the schema's table gridplan_runs: all in one transaction that is
+ * rolled back on any error or cancel request, so that the tables, and the
+ * views on them, are either all as this run wrote them or all as they were.
+ * A table written before keeps its identity (views on it follow the new
+ * rows) when its columns are the same. GP_ERR_OUTPUT naming the
+ * connection (without its password), the table and the fix;
+ * GP_ERR_CANCELLED; GP_ERR_NOMEM. */
+gp_status gp_postgis_write(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds, const gp_plan *plan,
+                           const gp_output *out, const gp_written *w, const char *dir);
 
 #endif

@@ -19,8 +19,10 @@ void gp_src_close(gp_src *s)
     if (s->ds)
         GDALClose(s->ds);
     CPLFree(s->srs_def);
+    free(s->shown);
     s->ds = NULL;
     s->srs_def = NULL;
+    s->shown = NULL;
 }
 
 /* Coordinate columns make points: only for cases and the roster, or when
@@ -41,6 +43,9 @@ GDALDatasetH gp_open_vector(const gp_cfg_source *src)
      * columns match the x (or y) names with KEEP_GEOM_COLUMNS=NO. */
     const char *csv_opts[] = {ow, ox, oy, NULL};
     const char *csv_only[] = {"CSV", NULL};
+    const char *pg_only[] = {"PostgreSQL", NULL};
+    if (gp_config_is_database(path))
+        return GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, pg_only, NULL, NULL);
     size_t pl = strlen(path);
     bool csv = pl > 4 && strcasecmp(path + pl - 4, ".csv") == 0;
     snprintf(ox, sizeof ox, "X_POSSIBLE_NAMES=%s", src->x.name);
@@ -170,16 +175,22 @@ static const char *src_kind(const char *key)
                                              : "a layer of polygons";
 }
 
+static gp_status open_database(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *src, gp_src *s);
+static gp_status open_layer(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *src, gp_src *s);
+
 gp_status gp_src_open(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *src, gp_src *s)
 {
     memset(s, 0, sizeof *s);
     s->cfg = src;
     s->path = src->path;
     const char *key = src->key;
+    if (gp_config_is_database(src->path))
+        return open_database(ctx, cfg, src, s);
     struct stat stt;
     if (stat(s->path, &stt) != 0)
-        return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: no such file: check the path (relative paths are "
-                       "relative to the scenario file)", s->path, key);
+        return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: no such file: check the path (a relative path in "
+                       "the scenario file is against its folder; one given with --set, against the current folder)",
+                       s->path, key);
     /* without its .shx GDAL says something about SHAPE_RESTORE_SHX, without
      * its .dbf it opens a layer with no fields: name the missing file */
     static const char *const sidecars[] = {"shx", "dbf"};
@@ -206,6 +217,35 @@ gp_status gp_src_open(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *sr
         return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: GDAL cannot read this file as vector data%s%s: is it "
                        "truncated or in an unsupported format?", s->path, key, m[0] ? ": " : "", m);
     }
+    return open_layer(ctx, cfg, src, s);
+}
+
+/* A table of a PostgreSQL database: messages show the connection without
+ * its password, and a database is checked as a server, not as a file. */
+static gp_status open_database(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *src, gp_src *s)
+{
+    size_t len = strlen(src->path) + 64; /* "***" may be longer than a password */
+    if (!(s->shown = malloc(len)))
+        return GP_ERR_NOMEM;
+    gp_config_conn_shown(src->path, s->shown, len);
+    s->path = s->shown;
+    CPLErrorReset();
+    s->ds = gp_open_vector(src);
+    if (!s->ds) {
+        char m[1024];
+        gp_pg_message(CPLGetLastErrorMsg(), m, sizeof m);
+        return gp_fail(ctx, GP_ERR_IO, "%s: [input] %s: cannot open the database%s%s: check the connection string "
+                       "(host, port, dbname, user; a password belongs in ~/.pgpass or PGPASSWORD), or PG: alone with "
+                       "the libpq environment (PGHOST, PGDATABASE, ...), and that the server runs", s->path,
+                       src->key, m[0] ? ": " : "", m);
+    }
+    return open_layer(ctx, cfg, src, s);
+}
+
+/* The layer of an opened source and its CRS. */
+static gp_status open_layer(gp_ctx *ctx, const gp_config *cfg, const gp_cfg_source *src, gp_src *s)
+{
+    const char *key = src->key;
     s->layer_name = src->layer;
     int nl = GDALDatasetGetLayerCount(s->ds);
     if (s->layer_name) {
@@ -457,7 +497,7 @@ void gp_src_info(gp_src *s, gp_input_info *in)
     in->layer = gp_strdup(s->layer_name);
     in->crs = gp_strdup(s->srs_name);
     in->features = (int)OGR_L_GetFeatureCount(s->lyr, 1);
-    if (!gp_file_checksum(s->path, in->checksum))
+    if (s->shown || !gp_file_checksum(s->path, in->checksum)) /* a database has no file to sum */
         in->checksum[0] = '\0';
 }
 

@@ -30,6 +30,14 @@ static const gp_format FORMATS[] = {
 
 const char *gp_format_name(const gp_format *f) { return f->name; }
 
+const gp_format *gp_format_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof FORMATS / sizeof FORMATS[0]; k++)
+        if (strcasecmp(FORMATS[k].name, name) == 0)
+            return &FORMATS[k];
+    return NULL;
+}
+
 /* Field names for per-type case counts: "cases_" + the type in lower case,
  * other characters as '_' ("DRUG/NARCOTIC" -> "cases_drug_narcotic"); a
  * clash gets a number. Caller frees with free_names. */
@@ -335,6 +343,10 @@ gp_status gp_output_from_config(gp_ctx *ctx, const gp_config *cfg, const gp_data
             out->grid = 1e-3 / OSRGetLinearUnits(srs, NULL);
     }
     OSRDestroySpatialReference(srs);
+    /* the database is written at the end: say now, not after the search,
+     * when it cannot be (as for the folder); by the process that writes */
+    if (cfg->output.postgis && ctx->mpi_rank == 0)
+        return gp_postgis_check(ctx, cfg);
     return GP_OK;
 }
 
