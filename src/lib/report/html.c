@@ -1,7 +1,8 @@
 /* report.html: one self-contained page a planner can open offline and
- * print. Maps are inline SVG drawn from the real geometry (working CRS,
- * simplified to about a pixel), tables and histograms are plain HTML and
- * SVG; no script, no network. */
+ * print on A4, a page per community. Maps are inline SVG drawn from the
+ * real geometry (working CRS, simplified to about a pixel) with a legend,
+ * a scale bar, a north arrow and grid labels where they fit; tables and
+ * histograms are plain HTML and SVG; no script, no network. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +47,31 @@ static void num(FILE *f, double v, int d)
 
 /* ---- maps ---------------------------------------------------------------- */
 
+/* The maps are drawn in the working CRS, which is always projected in
+ * metres (io/load.c refuses any other), so an SVG unit is a fixed length on
+ * the ground everywhere on a map and up is grid north.
+ *
+ * Sizes are CSS pixels, which print at 96 to the inch: an A4 page less the
+ * 12 mm margins of @page leaves 703 x 1032. The overview is drawn for the
+ * screen and scaled to the page width in print; a community's map is drawn
+ * at its printed size, next to its table on one page. */
+enum {
+    OVERVIEW_W = 900,
+    OVERVIEW_H = 1000,
+    COMMUNITY_W = 680,
+    COMMUNITY_H_MIN = 200,
+    COMMUNITY_H_MAX = 700,
+    LEGEND_GAP = 10, /* the strip under the map: legend, scale bar, north arrow */
+    LEGEND_H = 48,
+    LEGEND_W = 580,  /* the narrowest the strip fits in: a narrower map is centred over it */
+};
+
+/* World (x, y) to SVG: ((x - minx) s, (maxy - y) s); w x h: the map's own
+ * area, above the legend strip. */
 typedef struct frame { double minx, maxy, s, w, h; } frame;
 
-static bool frame_of(gp_ctx *ctx, const GEOSGeometry *const *g, int n, double width, frame *fr)
+/* The frame that fits the geometries g, padded, into width x height. */
+static bool frame_of(gp_ctx *ctx, const GEOSGeometry *const *g, int n, double width, double height, frame *fr)
 {
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     for (int i = 0; i < n; i++) {
@@ -65,8 +88,8 @@ static bool frame_of(gp_ctx *ctx, const GEOSGeometry *const *g, int n, double wi
     x0 -= pad, y0 -= pad, x1 += pad, y1 += pad;
     fr->minx = x0;
     fr->maxy = y1;
-    fr->s = width / (x1 - x0);
-    fr->w = width;
+    fr->s = fmin(width / (x1 - x0), height / (y1 - y0));
+    fr->w = (x1 - x0) * fr->s;
     fr->h = (y1 - y0) * fr->s;
     return true;
 }
@@ -117,11 +140,212 @@ static void ramp(double t, char out[8])
     snprintf(out, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 }
 
-/* A map of the grids of community c (all communities when c < 0),
- * coloured by workload between lo and hi, with the existing plan's
- * boundaries dashed and community boundaries drawn over. */
-static bool map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *plan, int c, double width, double lo,
-                    double hi)
+/* ---- map furniture: legend, scale bar, north arrow ------------------------ */
+
+/* What the fills and lines mean, at the left of the strip at y: the colour
+ * ramp with the workloads at its ends and middle (the ends say <= and >=:
+ * the scale is clamped to lo..hi, see gp_report_html). */
+static void map_legend(FILE *f, double lo, double hi, bool existing, double y)
+{
+    enum { STEPS = 20, STEP = 7 };
+    fprintf(f, "<g class=\"legend\" transform=\"translate(0 %.1f)\">"
+            "<text x=\"0\" y=\"10\">Workload per grid</text>\n", y);
+    for (int i = 0; i < STEPS; i++) {
+        char col[8];
+        ramp((i + 0.5) / STEPS, col);
+        fprintf(f, "<rect x=\"%d\" y=\"15\" width=\"%.1f\" height=\"10\" fill=\"%s\"/>", i * STEP, STEP + 0.4, col);
+    }
+    fputs("\n<text x=\"0\" y=\"38\">&le;&nbsp;", f);
+    num(f, lo, 0);
+    fprintf(f, "</text><text x=\"%d\" y=\"38\" class=\"mid\">", STEPS * STEP / 2);
+    num(f, (lo + hi) / 2, 0);
+    fprintf(f, "</text><text x=\"%d\" y=\"38\" class=\"end\">&ge;&nbsp;", STEPS * STEP);
+    num(f, hi, 0);
+    fputs("</text>\n<path class=\"community\" d=\"M170 8H200\"/><text x=\"206\" y=\"12\">community boundary</text>\n",
+          f);
+    if (existing)
+        fputs("<path class=\"existing\" d=\"M170 28H200\"/><text x=\"206\" y=\"32\">plan in force</text>\n", f);
+    fputs("</g>\n", f);
+}
+
+/* The round length, 1, 2 or 5 times a power of ten metres, nearest (as a
+ * ratio) to a fifth of the map's width map_m; *e: that power of ten. */
+static double scale_length(double map_m, int *e)
+{
+    static const double STEPS[] = {1, 2, 5, 10};
+    double target = map_m / 5;
+    int k = (int)floor(log10(target));
+    double m = target / pow(10, k), best = 1;
+    for (int i = 1; i < 4; i++)
+        if (fabs(log(m / STEPS[i])) < fabs(log(m / best)))
+            best = STEPS[i];
+    if (best == 10)
+        best = 1, k++;
+    *e = k;
+    return best * pow(10, k);
+}
+
+/* A scale bar in four segments, ending 40 px before the right edge W of the
+ * strip at y, labelled in m below a kilometre and in km from one. Its
+ * length is measured against the whole width W, the map's or the strip's
+ * when that is wider: a fifth of a narrow map would be too short to read. */
+static void scale_bar(FILE *f, const frame *fr, double W, double y)
+{
+    int e;
+    double len = scale_length(W / fr->s, &e), px = len * fr->s, q = px / 4;
+    fprintf(f, "<g class=\"scalebar\" transform=\"translate(%.1f %.1f)\">", W - 40 - px, y + 14);
+    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%.1f\" height=\"5\" class=\"hollow\"/>"
+            "<rect x=\"0\" y=\"0\" width=\"%.1f\" height=\"5\"/><rect x=\"%.1f\" y=\"0\" width=\"%.1f\" height=\"5\"/>"
+            "<text x=\"0\" y=\"18\" class=\"mid\">0</text><text x=\"%.1f\" y=\"18\" class=\"mid\">", px, q, 2 * q, q, px);
+    if (len >= 1000)
+        num(f, len / 1000, 0), fputs(" km", f);
+    else
+        num(f, len, e < 0 ? -e : 0), fputs(" m", f);
+    fputs("</text></g>\n", f);
+}
+
+/* An arrow to the top of the map, at the right edge W of the strip at y.
+ * Up is grid north of the working CRS, which in a UTM zone is within a few
+ * degrees of true north: near enough for a map to find one's way with. */
+static void north_arrow(FILE *f, const char *crs, double W, double y)
+{
+    fprintf(f, "<g class=\"north\" transform=\"translate(%.1f %.1f)\"><title>North (grid north of ", W - 10, y + 26);
+    gp_html_esc(f, crs);
+    fputs(")</title><path d=\"M0 -10L6 10L0 6L-6 10Z\"/><text x=\"0\" y=\"-13\" class=\"mid\">N</text></g>\n", f);
+}
+
+/* ---- grid labels ---------------------------------------------------------- */
+
+typedef struct box { double x0, y0, x1, y1; } box;
+/* A grid to label, with its label point in SVG units (NAN: none). */
+typedef struct grid_ref { const char *id; int g; double x, y; } grid_ref;
+typedef struct label { const char *text; double x, y; } label;
+
+static int cmp_grid_ref(const void *a, const void *b)
+{
+    return strcmp(((const grid_ref *)a)->id, ((const grid_ref *)b)->id);
+}
+
+/* The width of s in pixels at font size fs, guessed from its characters on
+ * the wide side (digits and Latin letters are about 0.6 em in the usual
+ * sans-serif fonts, CJK 1 em), so that a label said to fit does. */
+static double text_width(const char *s, double fs)
+{
+    double em = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        em += *p < 0x80 ? 0.66 : *p >= 0xE0 ? 1.0 : *p >= 0xC0 ? 0.7 : 0; /* UTF-8: count lead bytes */
+    return em * fs;
+}
+
+/* A grid's number within its community, its id less the community's code
+ * ("231002001001003" -> "003", "Mission-003" -> "003"); NULL for an id of
+ * another form (one kept from the plan in force). */
+static const char *grid_number(const gp_community *cm, const char *id)
+{
+    const char *pre[] = {cm->code, cm->id};
+    for (int i = 0; i < 2; i++) {
+        size_t n = pre[i] ? strlen(pre[i]) : 0;
+        if (n && strncmp(id, pre[i], n) == 0 && id[n + (id[n] == '-')])
+            return id + n + (id[n] == '-');
+    }
+    return NULL;
+}
+
+/* Whether box b (SVG units) lies inside the polygons g. */
+static bool box_inside(gp_ctx *ctx, const frame *fr, const GEOSGeometry *g, box b)
+{
+    GEOSGeometry *r = GEOSGeom_createRectangle_r(ctx->geos, fr->minx + b.x0 / fr->s, fr->maxy - b.y1 / fr->s,
+                                                 fr->minx + b.x1 / fr->s, fr->maxy - b.y0 / fr->s);
+    bool in = r && GEOSContains_r(ctx->geos, g, r) == 1;
+    if (r)
+        GEOSGeom_destroy_r(ctx->geos, r);
+    return in;
+}
+
+/* Labels for the grids refs[0..n) in that order, each at its label point
+ * and only when its box lies inside its grid and clear of the labels
+ * placed before it: the grid's id, or with numbers its number in its
+ * community. Fills placed and out; returns how many. */
+static int place_labels(gp_ctx *ctx, const gp_dataset *ds, const gp_plan *plan, const grid_ref *refs, int n,
+                        const frame *fr, double fs, bool numbers, box *placed, label *out)
+{
+    int np = 0;
+    for (int i = 0; i < n; i++) {
+        const gp_grid *gr = &plan->grids[refs[i].g];
+        if (isnan(refs[i].x))
+            continue;
+        const char *seq = numbers && gr->community >= 0 && gr->community < ds->n_comms
+                              ? grid_number(&ds->comms[gr->community], gr->id)
+                              : NULL;
+        const char *text = seq ? seq : gr->id;
+        double hw = text_width(text, fs) / 2 + 1, hh = 0.65 * fs; /* + 1: the white halo */
+        box b = {refs[i].x - hw, refs[i].y - hh, refs[i].x + hw, refs[i].y + hh};
+        bool clear = true;
+        for (int k = 0; k < np && clear; k++)
+            clear = b.x1 <= placed[k].x0 || placed[k].x1 <= b.x0 || b.y1 <= placed[k].y0 || placed[k].y1 <= b.y0;
+        if (!clear || !box_inside(ctx, fr, gr->geom, b))
+            continue;
+        placed[np] = b;
+        out[np++] = (label){text, refs[i].x, refs[i].y};
+    }
+    return np;
+}
+
+/* Grid ids where they fit, at font size fs. A label goes at the centre of
+ * the largest circle inside its grid (the roomiest spot: a label fits
+ * there if anywhere). Grids go in id order, so the same plan gives the
+ * same labels. On a community map, where the heading names the community,
+ * every grid is labelled with its number instead when some id does not
+ * fit: one form per map reads better than a mix. False when out of
+ * memory. */
+static bool map_labels(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *plan, int c, const frame *fr,
+                       double fs)
+{
+    size_t cap = (size_t)plan->n_grids + 1;
+    grid_ref *refs = malloc(cap * sizeof *refs);
+    box *placed = malloc(cap * sizeof *placed);
+    label *labels = malloc(cap * sizeof *labels);
+    if (!refs || !placed || !labels) {
+        free(refs), free(placed), free(labels);
+        return false;
+    }
+    int n = 0;
+    for (int g = 0; g < plan->n_grids; g++) {
+        const gp_grid *gr = &plan->grids[g];
+        if ((c < 0 || gr->community == c) && gr->geom && gr->id)
+            refs[n++] = (grid_ref){gr->id, g, NAN, NAN};
+    }
+    qsort(refs, (size_t)n, sizeof *refs, cmp_grid_ref);
+    for (int i = 0; i < n; i++) {
+        GEOSGeometry *mic = GEOSMaximumInscribedCircle_r(ctx->geos, plan->grids[refs[i].g].geom, 1 / fr->s);
+        const GEOSCoordSequence *cs = mic ? GEOSGeom_getCoordSeq_r(ctx->geos, mic) : NULL;
+        double x, y;
+        if (cs && GEOSCoordSeq_getXY_r(ctx->geos, cs, 0, &x, &y))
+            refs[i].x = (x - fr->minx) * fr->s, refs[i].y = (fr->maxy - y) * fr->s;
+        if (mic)
+            GEOSGeom_destroy_r(ctx->geos, mic);
+    }
+    int nl = place_labels(ctx, ds, plan, refs, n, fr, fs, false, placed, labels);
+    if (c >= 0 && nl < n)
+        nl = place_labels(ctx, ds, plan, refs, n, fr, fs, true, placed, labels);
+    fprintf(f, "<g class=\"labels\" font-size=\"%.0f\">\n", fs);
+    for (int i = 0; i < nl; i++) {
+        fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\">", labels[i].x, labels[i].y);
+        gp_html_esc(f, labels[i].text);
+        fputs("</text>\n", f);
+    }
+    fputs("</g>\n", f);
+    free(refs), free(placed), free(labels);
+    return true;
+}
+
+/* A map of the grids of community c (all communities when c < 0) fitted
+ * into width x height, coloured by workload between lo and hi, with the
+ * existing plan's boundaries dashed, community boundaries drawn over, grid
+ * labels where they fit, and under it a strip with the legend, a scale bar
+ * and a north arrow. False when out of memory. */
+static bool map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *plan, int c, double width,
+                    double height, double lo, double hi)
 {
     int n = 0;
     const GEOSGeometry **gs = malloc(((size_t)plan->n_grids + (size_t)ds->n_comms + 1) * sizeof *gs);
@@ -131,20 +355,23 @@ static bool map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
         if (c < 0 || plan->grids[g].community == c)
             gs[n++] = plan->grids[g].geom;
     frame fr;
-    if (!frame_of(ctx, gs, n, width, &fr)) {
-        free(gs);
+    bool drawable = frame_of(ctx, gs, n, width, height, &fr);
+    free(gs);
+    if (!drawable) {
         fputs("<p class=\"note\">No geometry to draw.</p>\n", f);
         return true;
     }
-    double tol = 0.7 / fr.s; /* about a pixel */
+    double W = fmax(fr.w, LEGEND_W), H = ceil(fr.h) + LEGEND_GAP + LEGEND_H;
+    fr.minx -= (W - fr.w) / 2 / fr.s; /* a narrow map centred over the strip */
+    double tol = 0.7 / fr.s;         /* about a pixel */
     fprintf(f, "<svg class=\"map%s\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-            "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n", c < 0 ? " overview" : " community", fr.w, fr.h,
-            fr.w, fr.h);
-    if (c >= 0) {
-        fputs("<title>Grids of ", f);
+            "xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n", c < 0 ? " overview" : " community", W, H, W, H);
+    fputs("<title>Grids of ", f);
+    if (c >= 0)
         gp_html_esc(f, ds->comms[c].id);
-        fputs("</title>\n", f);
-    }
+    else
+        fputs("all communities", f);
+    fputs("</title>\n", f);
     for (int g = 0; g < plan->n_grids; g++) {
         const gp_grid *gr = &plan->grids[g];
         if ((c >= 0 && gr->community != c) || !gr->geom)
@@ -184,29 +411,13 @@ static bool map_svg(gp_ctx *ctx, FILE *f, const gp_dataset *ds, const gp_plan *p
             geom_path(ctx, f, &fr, ds->comms[k].geom, tol);
             fputs("\"/>\n", f);
         }
-    if (c >= 0) /* grid numbers */
-        for (int g = 0; g < plan->n_grids; g++) {
-            const gp_grid *gr = &plan->grids[g];
-            if (gr->community != c || !gr->geom)
-                continue;
-            GEOSGeometry *pt = GEOSPointOnSurface_r(ctx->geos, gr->geom);
-            double x, y;
-            if (pt && GEOSGeomGetX_r(ctx->geos, pt, &x) && GEOSGeomGetY_r(ctx->geos, pt, &y)) {
-                /* the last three characters (UTF-8: whole characters) */
-                const char *lab = gr->id + strlen(gr->id);
-                for (int chars = 0; chars < 3 && lab > gr->id; chars++)
-                    do
-                        lab--;
-                    while (lab > gr->id && ((unsigned char)*lab & 0xC0) == 0x80);
-                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", (x - fr.minx) * fr.s, (fr.maxy - y) * fr.s);
-                gp_html_esc(f, lab);
-                fputs("</text>\n", f);
-            }
-            if (pt)
-                GEOSGeom_destroy_r(ctx->geos, pt);
-        }
+    if (!map_labels(ctx, f, ds, plan, c, &fr, c < 0 ? 10 : 11))
+        return false;
+    double y = ceil(fr.h) + LEGEND_GAP;
+    map_legend(f, lo, hi, ds->has_existing, y);
+    scale_bar(f, &fr, W, y);
+    north_arrow(f, ds->crs, W, y);
     fputs("</svg>\n", f);
-    free(gs);
     return true;
 }
 
@@ -216,22 +427,17 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void legend(FILE *f, double lo, double hi, bool existing)
+/* The height a community's map may take so that its section prints on one
+ * A4 page: 1032 px less its heading, its reason (about 100 characters a
+ * line), the legend strip and its table at their print sizes (the CSS
+ * below: a row of 11 px text is under 21 px), with room to spare. A
+ * community of more than about 30 grids gets the smallest map and its
+ * table may run on to the next page. */
+static double community_map_height(const gp_community *cm, int rows)
 {
-    fputs("<div class=\"legend\">Workload per grid: ", f);
-    for (int i = 0; i < 5; i++) {
-        char col[8];
-        ramp(i / 4.0, col);
-        fprintf(f, "<span class=\"swatch\" style=\"background:%s\"></span>", col);
-        if (i == 0 || i == 4) {
-            fputs(i == 0 ? "&le;&nbsp;" : "&ge;&nbsp;", f);
-            num(f, lo + (hi - lo) * i / 4.0, 0);
-        }
-        fputc(' ', f);
-    }
-    if (existing)
-        fputs(" &nbsp; <span class=\"dash\"></span> plan in force", f);
-    fputs(" &nbsp; <span class=\"line\"></span> community</div>\n", f);
+    double reason = cm->reason[0] ? 20 * (1 + floor((double)strlen(cm->reason) / 100)) + 12 : 0;
+    double h = 1032 - 44 - reason - LEGEND_GAP - LEGEND_H - 21.0 * (rows + 1) - 24 - 30;
+    return fmin(COMMUNITY_H_MAX, fmax(COMMUNITY_H_MIN, h));
 }
 
 /* ---- histogram ------------------------------------------------------------ */
@@ -280,6 +486,10 @@ static void histogram(FILE *f, const double *before, int nb, const double *after
 
 /* ---- the page ------------------------------------------------------------- */
 
+/* On screen one column; in print (@page A4) the front matter first, then
+ * the overview map on a page of its own and each community on its own page
+ * (the body a flex column in print so that the overview, first on screen,
+ * follows the tables there). */
 static const char *const CSS =
     "body{font:14px/1.4 sans-serif;color:#222;margin:24px auto;max-width:960px;padding:0 16px}"
     "h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}"
@@ -287,17 +497,25 @@ static const char *const CSS =
     "table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #e4e4e4;"
     "text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}"
     ".ok{color:#1a7f37}.bad{color:#b3261e;font-weight:bold}.warn{color:#9a6700}"
+    "svg{max-width:100%;height:auto}"
     "svg.map path.grid{stroke:#fff;stroke-width:0.8}svg.map path{fill-rule:evenodd}"
     "svg.map path.existing{fill:none;stroke:#333;stroke-width:1;stroke-dasharray:4 3}"
     "svg.map path.community{fill:none;stroke:#000;stroke-width:1.6}"
-    "svg.map text{font-size:11px;text-anchor:middle;fill:#000;paint-order:stroke;stroke:#fff;stroke-width:2px}"
+    "svg.map text{font-size:11px;fill:#222}svg.map text.mid{text-anchor:middle}svg.map text.end{text-anchor:end}"
+    "svg.map g.labels text{font-size:inherit;fill:#000;text-anchor:middle;dominant-baseline:central;"
+    "paint-order:stroke;stroke:#fff;stroke-width:2px;stroke-linejoin:round}"
+    "svg.map g.scalebar rect{fill:#222;stroke:#222;stroke-width:0.8}svg.map g.scalebar rect.hollow{fill:#fff}"
+    "svg.map g.north path{fill:#222}svg.map g.north text{font-weight:bold;font-size:12px}"
     "svg.hist rect.before{fill:#9e9e9e}svg.hist rect.after{fill:#d7301f}svg.hist .axis{stroke:#555}"
     "svg.hist .tick{font-size:11px;fill:#555;text-anchor:middle}svg.hist .tick.y{text-anchor:end}"
-    ".legend{font-size:12px;margin:4px 0 12px}.swatch{display:inline-block;width:18px;height:10px;margin-right:2px}"
-    ".dash{display:inline-block;width:24px;border-top:2px dashed #333;vertical-align:middle}"
-    ".line{display:inline-block;width:24px;border-top:2px solid #000;vertical-align:middle}"
     "section.community{page-break-inside:avoid;break-inside:avoid}"
-    "@media print{body{margin:0;max-width:none}h2{page-break-before:auto}section.community{page-break-before:always}}";
+    "@page{size:A4;margin:12mm}"
+    "@media print{*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
+    "body{margin:0;padding:0;max-width:none;font-size:12px;display:flex;flex-direction:column}"
+    "h1{margin-top:0}h2{margin:14px 0 6px}table{font-size:11px;margin:4px 0}th,td{padding:2px 6px}td{white-space:nowrap}"
+    "svg.hist{width:520px}h2,h3{break-after:avoid}tr{break-inside:avoid}"
+    "section.overview{order:1;break-before:page;break-after:page}"
+    "section.community{order:2;break-before:page}section.community h3{margin-top:0}}";
 
 /* A warning that something cannot be met: "<what><id>: <why>"; returns 1. */
 static int problem(FILE *f, const char *what, const char *id, const char *why)
@@ -421,9 +639,9 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
     }
     fputs("</tbody></table>\n", f);
 
-    fputs("<h2>Map</h2>\n", f);
-    legend(f, lo, hi, ds->has_existing);
-    bool mem = map_svg(ctx, f, ds, plan, -1, 900, lo, hi);
+    fputs("<section class=\"overview\">\n<h2>Map</h2>\n", f);
+    bool mem = map_svg(ctx, f, ds, plan, -1, OVERVIEW_W, OVERVIEW_H, lo, hi);
+    fputs("</section>\n", f);
 
     fputs("<h2>Grid workload</h2>\n<p class=\"sub\">Number of grids by workload: ", f);
     if (ds->has_existing)
@@ -533,7 +751,7 @@ gp_status gp_report_html(gp_ctx *ctx, const gp_config *cfg, const gp_dataset *ds
             gp_html_esc(f, cm->reason);
             fputs("</p>\n", f);
         }
-        mem = map_svg(ctx, f, ds, plan, c, 460, lo, hi) && mem;
+        mem = map_svg(ctx, f, ds, plan, c, COMMUNITY_W, community_map_height(cm, k), lo, hi) && mem;
         double mean = k ? sum / k : NAN;
         fputs("<table><thead><tr><th class=\"l\">Grid</th><th>Households</th><th>Population</th><th>Cases</th>"
               "<th>Workload</th><th>vs mean</th><th>Polsby&ndash;Popper</th><th class=\"l\">Workers</th></tr></thead>"
