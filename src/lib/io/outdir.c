@@ -1,7 +1,9 @@
 /* The output folder: written under a temporary name beside its place and
  * swapped in at the end, so that a failed run never leaves a half-written
  * result and never replaces a good one. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h> /* AT_FDCWD; renameat2 and RENAME_EXCHANGE come from stdio.h (_GNU_SOURCE) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,23 @@
 #include <unistd.h>
 
 #include "io/io.h"
+
+/* Whether dir holds report.json (an earlier output) or nothing at all. */
+static bool is_output_or_empty(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    if (access(path, F_OK) == 0)
+        return true;
+    DIR *d = opendir(dir);
+    if (!d)
+        return true; /* unreadable: the later steps say why */
+    bool empty = true;
+    for (struct dirent *e; empty && (e = readdir(d));)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
 
 gp_status gp_outdir_begin(gp_ctx *ctx, const char *dir, gp_outdir *o)
 {
@@ -22,6 +41,13 @@ gp_status gp_outdir_begin(gp_ctx *ctx, const char *dir, gp_outdir *o)
     struct stat st;
     if (stat(o->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return gp_fail(ctx, GP_ERR_OUTPUT, "%s: exists and is not a folder: choose another [output] dir", o->dir);
+    /* the folder is replaced as a whole: only an earlier output (its
+     * report.json) or an empty folder, never one with other files, such
+     * as the inputs themselves */
+    if (stat(o->dir, &st) == 0 && !is_output_or_empty(o->dir))
+        return gp_fail(ctx, GP_ERR_OUTPUT, "%s: the folder holds files but no report.json, so it is not a gridplan "
+                       "output folder; gridplan replaces its output folder as a whole and would delete them: choose "
+                       "a new or empty [output] dir (or --out)", o->dir);
     /* the folder is made at the end of the run: say now, not after the
      * search, when it cannot be (a file in the way, a read-only disk) */
     char up[4096];
