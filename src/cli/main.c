@@ -60,8 +60,8 @@ static const char USAGE[] =
     "  -o, --out DIR   write the results to DIR (overrides [output] dir)\n"
     "  --set SECTION.KEY=VALUE\n"
     "                  run, update, validate, tessellate: override a scenario key,\n"
-    "                  e.g. --set grid.households=300..500 (repeatable; paths are\n"
-    "                  against the scenario's folder, as in the file)\n"
+    "                  e.g. --set grid.households=300..500 (repeatable, in any order;\n"
+    "                  paths are against the current folder, as --out's)\n"
     "  --progress[=WHEN]\n"
     "                  auto (default): one updating line per stage on stderr when it\n"
     "                  is a terminal; line: always; json: one JSON object per line\n"
@@ -259,27 +259,28 @@ static void print_summary(const gp_run_summary *s, bool wrote)
     printf("elapsed        %.2f s\n", s->elapsed_s);
 }
 
-/* Applies the --set overrides to sc: GP_ERR_SCENARIO with the message on
- * ctx when one is malformed or its key unknown. */
+/* Applies the --set overrides to sc, all at once (so their order does not
+ * matter): GP_ERR_SCENARIO, said on stderr, when one is malformed or its
+ * key unknown. A value is never echoed: it may hold a password. */
 static gp_status apply_sets(gp_ctx *ctx, gp_scenario *sc)
 {
-    gp_status st = GP_OK;
-    for (int k = 0; k < n_sets && !st; k++) {
-        char sec[128];
+    static char sec[64][128], key[64][256];
+    const char *secs[64], *keys[64], *vals[64];
+    for (int k = 0; k < n_sets; k++) {
         const char *dot = strchr(sets[k], '.'), *eq = strchr(sets[k], '=');
-        if (!dot || !eq || dot > eq || dot == sets[k] || (size_t)(dot - sets[k]) >= sizeof sec) {
-            fprintf(stderr, "gridplan: error: --set '%s': write SECTION.KEY=VALUE, e.g. --set grid.households=300..500\n",
-                    sets[k]);
+        if (!dot || !eq || dot > eq || dot == sets[k] || dot + 1 == eq || (size_t)(dot - sets[k]) >= sizeof sec[k] ||
+            (size_t)(eq - dot - 1) >= sizeof key[k]) {
+            fprintf(stderr, "gridplan: error: --set %.*s: write SECTION.KEY=VALUE, e.g. --set "
+                            "grid.households=300..500\n", (int)(eq ? eq - sets[k] : (long)strlen(sets[k])), sets[k]);
             return GP_ERR_SCENARIO;
         }
-        snprintf(sec, sizeof sec, "%.*s", (int)(dot - sets[k]), sets[k]);
-        char key[256];
-        snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
-        st = gp_scenario_set(ctx, sc, sec, key, eq + 1);
-        if (st && st != GP_ERR_NOMEM)
-            fprintf(stderr, "gridplan: error: --set %s: %s\n", sets[k],
-                    gp_ctx_errmsg(ctx)[0] ? gp_ctx_errmsg(ctx) : gp_strerror(st));
+        snprintf(sec[k], sizeof sec[k], "%.*s", (int)(dot - sets[k]), sets[k]);
+        snprintf(key[k], sizeof key[k], "%.*s", (int)(eq - dot - 1), dot + 1);
+        secs[k] = sec[k], keys[k] = key[k], vals[k] = eq + 1;
     }
+    gp_status st = gp_scenario_set_many(ctx, sc, n_sets, secs, keys, vals);
+    if (st && st != GP_ERR_NOMEM)
+        fprintf(stderr, "gridplan: error: --set: %s\n", gp_ctx_errmsg(ctx)[0] ? gp_ctx_errmsg(ctx) : gp_strerror(st));
     return st;
 }
 

@@ -78,6 +78,12 @@ rc, out, err = run("validate", scenario, "--set", "grid.nosuchkey=1")
 check(rc == 3 and "nosuchkey" in err, f"--set of an unknown key: exit {rc}, {err.strip()!r}")
 rc, out, err = run("validate", scenario, "--set", "grid.households")
 check(rc == 3 and "SECTION.KEY=VALUE" in err, f"--set without a value: exit {rc}, {err.strip()!r}")
+for order in (("atoms.mode=cells", "atoms.size=150"), ("atoms.size=150", "atoms.mode=cells")):
+    rc, out, err = run("--quiet", "validate", scenario, "--set", order[0], "--set", order[1])
+    check(rc in (0, 5), f"--set {order[0]} --set {order[1]}: exit {rc}, {err.strip()[-300:]!r}")
+rc, out, err = run("validate", scenario, "--set", "output.postgis=PG:host=127.0.0.1 password=hunter2", "--set",
+                   "output.nosuch=1")
+check(rc == 3 and "hunter2" not in err, f"a refused --set echoes a password: exit {rc}, {err.strip()!r}")
 rc, out, err = run("--progress=sometimes", "validate", scenario)
 check(rc == 2, f"--progress=sometimes exited {rc}")
 
