@@ -165,7 +165,15 @@ static gp_status stage_assign(run *r)
     return st ? st : gp_exec_assign(r->ctx, r->cfg, ds, &r->plan);
 }
 
-static gp_status stage_output(run *r) { return gp_output_from_config(r->ctx, r->cfg, &r->ds, &r->out); }
+static gp_status stage_output(run *r)
+{
+    gp_status st = gp_output_from_config(r->ctx, r->cfg, &r->ds, &r->out);
+    /* the database is written at the end: say now, not after the search,
+     * when it cannot be (as for the folder); by the process that writes */
+    if (!st && r->cfg->output.postgis && gp_mpi_rank(r->ctx) == 0)
+        st = gp_postgis_check(r->ctx, r->cfg);
+    return st;
+}
 
 static gp_status stage_write(run *r)
 {

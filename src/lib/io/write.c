@@ -343,10 +343,6 @@ gp_status gp_output_from_config(gp_ctx *ctx, const gp_config *cfg, const gp_data
             out->grid = 1e-3 / OSRGetLinearUnits(srs, NULL);
     }
     OSRDestroySpatialReference(srs);
-    /* the database is written at the end: say now, not after the search,
-     * when it cannot be (as for the folder); by the process that writes */
-    if (cfg->output.postgis && ctx->mpi_rank == 0)
-        return gp_postgis_check(ctx, cfg);
     return GP_OK;
 }
 
